@@ -1,0 +1,62 @@
+"""``forum users ...`` commands."""
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from forum.accounts import services, users_cli
+from forum.extensions import db
+from forum.models import ROLES, User
+
+
+@users_cli.cli.command("create")
+@click.option("--username", required=True)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_command(username: str, email: str, role: str, password_stdin: bool) -> None:
+    """Create a verified account. The password is prompted, or read from stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(username=username, email=email, password=password, role=role, verified=True)
+        if role != "member":
+            db.session.add(
+                services.RoleChange(user=user, changed_by=None, old_role="member", new_role=role, reason="Created with this role from the command line")
+            )
+        db.session.commit()
+    except services.ValidationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@users_cli.cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--reason", required=True, help="Why; recorded with the change.")
+def set_role_command(username: str, role: str, reason: str) -> None:
+    """Change a user's role, recording the reason."""
+    user = services.get_user_by_username(username)
+    if user is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    try:
+        change = services.set_role(user, role, changed_by=None, reason=reason)
+        db.session.commit()
+    except services.ValidationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    if change is None:
+        click.echo(f"{user.username} is already {role}; nothing changed.")
+    else:
+        click.echo(f"{user.username}: {change.old_role} -> {change.new_role}.")
+
+
+@users_cli.cli.command("list")
+def list_command() -> None:
+    """List accounts with their roles."""
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        click.echo(f"{user.username}\t{user.role}\t{'verified' if user.is_verified else 'unverified'}")

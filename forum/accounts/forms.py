@@ -1,0 +1,49 @@
+"""Account forms: validation only."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from forum.accounts import validation
+
+
+class RegisterForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=60)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=validation.EMAIL_MAX), Email(check_deliverability=False)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)])
+    confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")])
+
+    def validate_username(self, field):
+        try:
+            field.data = validation.check_username(field.data or "")
+        except validation.ValidationError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_password(self, field):
+        try:
+            validation.check_password(field.data or "", username=self.username.data or "", email=self.email.data or "")
+        except validation.ValidationError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class LoginForm(FlaskForm):
+    login = StringField("Username or email", validators=[DataRequired(), Length(max=validation.EMAIL_MAX)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)])
+    remember = BooleanField("Remember me")
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=validation.EMAIL_MAX), Email(check_deliverability=False)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)])
+    confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")])
+
+
+class ResendVerificationForm(FlaskForm):
+    pass
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for POST buttons such as logout."""

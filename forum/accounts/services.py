@@ -1,0 +1,191 @@
+"""Account writes. Services flush; the caller (view, CLI, test) commits."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum.accounts.validation import (
+    ValidationError,
+    check_password,
+    check_username,
+    email_key,
+    username_key,
+)
+from forum.extensions import db
+from forum.mail import queue_mail
+from forum.models import ROLES, RoleChange, User
+from forum.models.base import utcnow
+
+_VERIFY_SALT = "forum.verify-email"
+_RESET_SALT = "forum.reset-password"
+# A real hash to compare against when the account does not exist, so that a login
+# for an unknown email takes as long as one with a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0", method="scrypt")
+
+
+class AccountError(ValidationError):
+    """A refused account change; ``field`` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def find_user_by_login(login: str) -> User | None:
+    """Find an account by email or username (case-insensitive)."""
+    login = login.strip()
+    if "@" in login:
+        return db.session.scalar(select(User).where(User.email_key == email_key(login)))
+    return db.session.scalar(select(User).where(User.username_key == username_key(login)))
+
+
+def get_user_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username_key == username_key(username)))
+
+
+def create_user(*, username: str, email: str, password: str, role: str = "member", verified: bool = False) -> User:
+    """Create an account after checking every rule; raises :class:`AccountError`."""
+    name = check_username(username)
+    check_password(password, username=name, email=email)
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}.")
+    if db.session.scalar(select(User.id).where(User.username_key == username_key(name))):
+        raise AccountError("That username is taken.", field="username")
+    if db.session.scalar(select(User.id).where(User.email_key == email_key(email))):
+        raise AccountError("An account with that email address already exists.", field="email")
+    user = User(
+        username=name,
+        username_key=username_key(name),
+        email=email.strip(),
+        email_key=email_key(email),
+        password_hash=hash_password(password),
+        role=role,
+        email_verified_at=utcnow() if verified else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(login: str, password: str) -> User | None:
+    user = find_user_by_login(login)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=salt)
+
+
+def make_verify_token(user: User) -> str:
+    return _serializer(_VERIFY_SALT).dumps({"uid": user.id, "email": user.email_key})
+
+
+def make_reset_token(user: User) -> str:
+    # The hash fragment makes the link single-use: it stops matching once the
+    # password changes.
+    return _serializer(_RESET_SALT).dumps({"uid": user.id, "ph": user.password_hash[-16:]})
+
+
+class TokenError(ValueError):
+    pass
+
+
+def _load(salt: str, token: str, max_age: int) -> dict:
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise TokenError("This link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise TokenError("This link is not valid.") from exc
+    if not isinstance(data, dict):
+        raise TokenError("This link is not valid.")
+    return data
+
+
+def verify_email(token: str) -> User:
+    """Mark the account behind a verification link as verified."""
+    data = _load(_VERIFY_SALT, token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.email_key != data.get("email"):
+        raise TokenError("This link is not valid.")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        db.session.flush()
+    return user
+
+
+def user_for_reset_token(token: str) -> User:
+    data = _load(_RESET_SALT, token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.password_hash[-16:] != data.get("ph"):
+        raise TokenError("This link is not valid or has already been used.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    check_password(new_password, username=user.username, email=user.email)
+    user.password_hash = hash_password(new_password)
+    # Following a reset link proves the member reads that mailbox.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def send_verification_mail(user: User) -> None:
+    link = url_for("accounts.verify", token=make_verify_token(user), _external=True)
+    brand = current_app.config["BRAND_NAME"]
+    queue_mail(
+        user.email,
+        f"Confirm your email for {brand}",
+        f"Hello {user.username},\n\nPlease confirm your email address to start posting:\n\n{link}\n\n"
+        f"The link expires in {current_app.config['VERIFY_TOKEN_MAX_AGE'] // 3600} hours.\n"
+        "If you did not register, ignore this message.\n",
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an account; say nothing either way."""
+    user = db.session.scalar(select(User).where(User.email_key == email_key(email)))
+    if user is None:
+        return
+    link = url_for("accounts.reset_with_token", token=make_reset_token(user), _external=True)
+    queue_mail(
+        user.email,
+        f"Reset your {current_app.config['BRAND_NAME']} password",
+        f"Hello {user.username},\n\nFollow this link to choose a new password:\n\n{link}\n\n"
+        f"It expires in {current_app.config['RESET_TOKEN_MAX_AGE'] // 3600} hours and works once.\n"
+        "If you did not ask for this, ignore this message; your password is unchanged.\n",
+    )
+
+
+def set_role(user: User, new_role: str, *, changed_by: User | None, reason: str) -> RoleChange | None:
+    """Change a user's role and record who did it and why. Returns ``None`` when the
+    role is already ``new_role``."""
+    if new_role not in ROLES:
+        raise AccountError(f"Unknown role {new_role!r}. Roles: {', '.join(ROLES)}.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError("A reason is required for every role change.")
+    if changed_by is not None and changed_by.id == user.id:
+        raise AccountError("You cannot change your own role.")
+    if user.role == new_role:
+        return None
+    change = RoleChange(user=user, changed_by=changed_by, old_role=user.role, new_role=new_role, reason=reason)
+    user.role = new_role
+    db.session.add(change)
+    db.session.flush()
+    return change

@@ -1,0 +1,50 @@
+"""Category administration. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Category
+from forum.models.topics import slugify
+
+
+class CategoryError(ValueError):
+    pass
+
+
+def create_category(*, name: str, description: str = "", slug: str | None = None) -> Category:
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 80:
+        raise CategoryError("Board names are 2 to 80 characters long.")
+    slug = slugify(slug or name, max_length=80)
+    if db.session.scalar(select(Category.id).where(Category.slug == slug)):
+        raise CategoryError(f"A board with the address /c/{slug} already exists.")
+    position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
+    category = Category(name=name, slug=slug, description=description.strip(), position=position)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def rename_category(category: Category, *, name: str, description: str) -> None:
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 80:
+        raise CategoryError("Board names are 2 to 80 characters long.")
+    category.name = name
+    category.description = description.strip()
+    db.session.flush()
+
+
+def move_category(category: Category, direction: int) -> bool:
+    """Swap the board with its neighbour above (-1) or below (+1)."""
+    ordered = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    for i, cat in enumerate(ordered):  # normalise positions to 1..n first
+        cat.position = i + 1
+    index = ordered.index(category)
+    other = index + direction
+    if not 0 <= other < len(ordered):
+        return False
+    ordered[index].position, ordered[other].position = ordered[other].position, ordered[index].position
+    db.session.flush()
+    return True

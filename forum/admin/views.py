@@ -1,0 +1,116 @@
+"""Admin pages: boards and roles."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum.accounts import services as account_services
+from forum.admin import bp, forms, services
+from forum.extensions import db
+from forum.models import Category, RoleChange, User
+from forum.permissions import can_change_role, can_manage_categories, require
+from forum.accounts.validation import username_key
+
+
+@bp.before_request
+def _admins_only():
+    require(can_manage_categories, current_user)
+
+
+@bp.route("/")
+def dashboard():
+    """Admin home."""
+    return redirect(url_for("admin.categories"))
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+def categories():
+    """List boards and create one."""
+    form = forms.CategoryForm()
+    if form.validate_on_submit():
+        try:
+            cat = services.create_category(name=form.name.data, description=form.description.data or "", slug=form.slug.data or None)
+            db.session.commit()
+        except services.CategoryError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"Board “{cat.name}” created.", "success")
+            return redirect(url_for("admin.categories"))
+    cats = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    return render_template("admin/categories.html", categories=cats, form=form, move_form=forms.MoveForm()), 422 if form.errors else 200
+
+
+def _category_or_404(category_id: int) -> Category:
+    cat = db.session.get(Category, category_id)
+    if cat is None:
+        abort(404)
+    return cat
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+def edit_category(category_id: int):
+    """Rename a board or change its description."""
+    cat = _category_or_404(category_id)
+    form = forms.CategoryForm(obj=cat)
+    if form.validate_on_submit():
+        try:
+            services.rename_category(cat, name=form.name.data, description=form.description.data or "")
+            db.session.commit()
+        except services.CategoryError as exc:
+            db.session.rollback()
+            form.name.errors.append(str(exc))
+        else:
+            flash("Board saved.", "success")
+            return redirect(url_for("admin.categories"))
+    return render_template("admin/edit_category.html", category=cat, form=form), 422 if form.errors else 200
+
+
+@bp.route("/categories/<int:category_id>/move", methods=["POST"])
+def move_category(category_id: int):
+    """Move a board up or down the list."""
+    cat = _category_or_404(category_id)
+    form = forms.MoveForm()
+    if not form.validate_on_submit():
+        abort(400, "Bad move request.")
+    services.move_category(cat, -1 if form.direction.data == "up" else 1)
+    db.session.commit()
+    return redirect(url_for("admin.categories"))
+
+
+@bp.route("/users")
+def users():
+    """Find a user to change their role; recent role changes."""
+    q = request.args.get("q", "")[:60].strip()
+    stmt = select(User).order_by(User.id.desc()).limit(50)
+    if q:
+        stmt = select(User).where(User.username_key.startswith(username_key(q), autoescape=True)).order_by(User.username_key).limit(50)
+    found = list(db.session.scalars(stmt))
+    changes = list(
+        db.session.scalars(
+            select(RoleChange).options(joinedload(RoleChange.user), joinedload(RoleChange.changed_by)).order_by(RoleChange.id.desc()).limit(30)
+        )
+    )
+    return render_template("admin/users.html", users=found, q=q, changes=changes)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+def change_role(user_id: int):
+    """Change one user's role, with a reason."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    require(can_change_role, current_user, user)
+    form = forms.RoleForm(role=user.role)
+    if form.validate_on_submit():
+        try:
+            change = account_services.set_role(user, form.role.data, changed_by=current_user, reason=form.reason.data)
+            db.session.commit()
+        except account_services.AccountError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            flash(f"{user.username} is now {user.role}." if change else "Nothing changed.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/change_role.html", user=user, form=form), 422 if form.errors else 200

@@ -1,0 +1,67 @@
+"""Settings. Defaults live here; every one can be overridden by a ``FORUM_*``
+environment variable (see README.md, "Settings")."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class DefaultConfig:
+    BRAND_NAME = "Connect Community"
+    BRAND_TAGLINE = "Help from customers and our Customer Care team"
+    #: CSS custom properties injected into every page (see templates/base.html).
+    BRAND_COLOR = "#0b3d91"
+    BRAND_ACCENT = "#00a3e0"
+    BRAND_STAFF_COLOR = "#e8f1fb"
+    BRAND_LOGO = "img/logo.svg"
+
+    DATABASE_URL = None  # filled in from the instance folder when unset
+    SECRET_KEY = None  # read from instance/secret_key when unset
+
+    MAIL_OUTBOX = None  # defaults to instance/outbox
+    MAIL_SENDER = "Connect Community <no-reply@community.example>"
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    SMTP_TIMEOUT = 10
+
+    VERIFY_TOKEN_MAX_AGE = 3 * 24 * 3600
+    RESET_TOKEN_MAX_AGE = 2 * 3600
+    REMEMBER_COOKIE_DAYS = 30
+
+    TOPICS_PER_PAGE = 25
+    THREADS_PER_PAGE = 20
+    MAX_REPLY_DEPTH = 4
+
+    REDIS_URL = None
+    RATELIMIT_ENABLED = True
+    RATELIMIT_AUTH = "20 per minute"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return the secret key kept in ``instance/secret_key``, creating it once.
+
+    There is deliberately no default in the code: a fresh install gets a random key
+    that survives restarts, so sessions and signed links stay valid.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key

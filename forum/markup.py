@@ -1,0 +1,83 @@
+"""Markdown to safe HTML. The only module that imports bleach or markdown-it.
+
+Post bodies are CommonMark with raw HTML switched off; the result goes through a
+bleach allowlist anyway, so a parser bug cannot open an XSS hole. Links get
+``rel="nofollow ugc noopener"``. Callers cap the input length first
+(:data:`MAX_BODY_LENGTH`); :func:`render_markdown` refuses longer input itself.
+"""
+
+import bleach
+from bleach.linkifier import Linker
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+MAX_BODY_LENGTH = 20_000
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
+        "ul", "ol", "li", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr",
+        "th", "td",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"], "th": ["align"], "td": ["align"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+# Headings h1/h2 would compete with the page's own; shift them down to h3/h4.
+_HEADING_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+# Images would let a post load third-party content into every reader's browser.
+_md.disable("image")
+
+
+def _shift_headings(renderer, tokens, idx, options, env):
+    token = tokens[idx]
+    token.tag = _HEADING_SHIFT.get(token.tag, token.tag)
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+_md.add_render_rule("heading_open", _shift_headings)
+_md.add_render_rule("heading_close", _shift_headings)
+
+
+def _set_rel(attrs, new=False):
+    href_key = (None, "href")
+    href = attrs.get(href_key, "")
+    if href.startswith(("http:", "https:", "mailto:")) or href.startswith("//"):
+        attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+_linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+class BodyTooLong(ValueError):
+    pass
+
+
+def sanitize_html(html: str) -> str:
+    """Clean HTML against the allowlist and mark up links. The single sanitiser."""
+    return _linker.linkify(_cleaner.clean(html))
+
+
+def render_markdown(source: str, *, max_length: int = MAX_BODY_LENGTH) -> str:
+    """Render Markdown source to sanitised HTML (a plain ``str`` to store)."""
+    if len(source) > max_length:
+        raise BodyTooLong(f"text is longer than {max_length} characters")
+    return sanitize_html(_md.render(source))
+
+
+def stored_html(html: str) -> Markup:
+    """Mark HTML that :func:`render_markdown` produced and the database kept as safe."""
+    return Markup(html)  # noqa: S704 - only ever given render_markdown() output

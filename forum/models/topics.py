@@ -1,0 +1,110 @@
+"""Categories, help topics and their threaded posts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.base import UTCDateTime, utcnow
+from forum.models.users import User
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """ASCII slug for URLs: ``"No 4G in Leeds!"`` -> ``"no-4g-in-leeds"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "topic"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Sort order on the home page, lowest first.
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug!r}>"
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+    __table_args__ = (
+        # The category page: pinned first, then by last activity.
+        Index("ix_topics_category_activity", "category_id", "is_pinned", "last_post_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Denormalised for the category page: kept by the topic services.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_post_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    category: Mapped[Category] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+    @property
+    def is_unanswered(self) -> bool:
+        return self.reply_count == 0
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.id} {self.title!r}>"
+
+
+class Post(db.Model):
+    """A post in a topic. The opening post has ``is_first``; a reply either answers the
+    topic (``parent_id`` is ``None``, a top-level thread) or one post (``parent_id``)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        # Topic pages: the top-level threads of a topic in order ...
+        Index("ix_posts_topic_parent", "topic_id", "parent_id", "id"),
+        # ... and every reply in those threads.
+        Index("ix_posts_topic_root", "topic_id", "thread_root_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    is_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The post this one answers; ``None`` for the opening post and top-level replies.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    #: The top-level reply whose thread this post belongs to; ``None`` when it is one.
+    thread_root_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    #: 0 for the opening post and top-level replies, parent's depth + 1 below.
+    depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The Markdown source, as the author wrote it.
+    body: Mapped[str] = mapped_column(Text)
+    #: Sanitised HTML rendered from ``body`` by :mod:`forum.markup`. Never set directly.
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    topic: Mapped[Topic] = relationship()
+    author: Mapped[User] = relationship()
+    parent: Mapped[Post | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+
+    @property
+    def anchor(self) -> str:
+        return f"p{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} in topic {self.topic_id}>"

@@ -1,0 +1,85 @@
+"""Members, their roles, and the record of role changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.base import UTCDateTime, utcnow
+
+#: Every role, lowest first.
+ROLES = ("member", "moderator", "staff", "executive", "admin")
+#: Roles that act for the brand and carry a badge.
+STAFF_ROLES = frozenset({"moderator", "staff", "executive", "admin"})
+#: What each role's badge says.
+ROLE_LABELS = {
+    "member": "Member",
+    "moderator": "Moderator",
+    "staff": "Customer Care",
+    "executive": "Head of Customer Care",
+    "admin": "Administrator",
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The name as the member typed it (NFKC-normalised), shown on pages.
+    username: Mapped[str] = mapped_column(String(30))
+    #: NFKC + casefold of ``username``; uniqueness is enforced on this.
+    username_key: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Private. Never rendered on a page another member can see.
+    email: Mapped[str] = mapped_column(String(254))
+    #: Lower-cased ``email``; uniqueness is enforced on this.
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20), default="member", server_default="member")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r} {self.role}>"
+
+
+class RoleChange(db.Model):
+    """One change of a user's role: who, from what to what, by whom and why."""
+
+    __tablename__ = "role_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: ``None`` when made from the command line.
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    old_role: Mapped[str] = mapped_column(String(20))
+    new_role: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])

@@ -1,0 +1,54 @@
+"""Jinja globals and filters: permission predicates, brand settings, dates."""
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app
+
+from forum.accounts.forms import EmptyForm
+from forum.markup import stored_html
+from forum.permissions import PREDICATES
+
+
+def timesince(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return ""
+    now = now or datetime.now(UTC)
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def isodate(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def longdate(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if value else ""
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(PREDICATES)
+    app.jinja_env.filters["timesince"] = timesince
+    app.jinja_env.filters["isodate"] = isodate
+    app.jinja_env.filters["longdate"] = longdate
+    app.jinja_env.filters["stored_html"] = stored_html
+
+    @app.context_processor
+    def brand():
+        cfg = current_app.config
+        return {
+            "brand": {
+                "name": cfg["BRAND_NAME"],
+                "tagline": cfg["BRAND_TAGLINE"],
+                "color": cfg["BRAND_COLOR"],
+                "accent": cfg["BRAND_ACCENT"],
+                "staff_color": cfg["BRAND_STAFF_COLOR"],
+                "logo": cfg["BRAND_LOGO"],
+            },
+            "logout_form": EmptyForm,
+        }

@@ -1,0 +1,144 @@
+"""Read-side selects for the home, category and topic pages. Each page runs a fixed
+number of queries, whatever the size of the forum or of the topic."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.models import Category, Post, Topic
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def categories_with_counts() -> list[tuple[Category, int]]:
+    counts = (
+        select(Topic.category_id, func.count(Topic.id).label("n")).group_by(Topic.category_id).subquery()
+    )
+    rows = db.session.execute(
+        select(Category, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.category_id == Category.id)
+        .order_by(Category.position, Category.id)
+    )
+    return [(cat, n) for cat, n in rows]
+
+
+def recent_topics(limit: int = 10) -> list[Topic]:
+    return list(
+        db.session.scalars(
+            select(Topic)
+            .options(joinedload(Topic.category), joinedload(Topic.last_poster), joinedload(Topic.author))
+            .order_by(Topic.last_post_at.desc(), Topic.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def category_topics(category: Category, page: int) -> Page:
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    total = db.session.scalar(select(func.count(Topic.id)).where(Topic.category_id == category.id)) or 0
+    topics = db.session.scalars(
+        select(Topic)
+        .where(Topic.category_id == category.id)
+        .options(joinedload(Topic.last_poster), joinedload(Topic.author))
+        .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(list(topics), page, per_page, total)
+
+
+def get_topic(topic_id: int) -> Topic | None:
+    return db.session.scalar(select(Topic).where(Topic.id == topic_id).options(joinedload(Topic.category)))
+
+
+def _top_level_filter(topic_id: int):
+    return and_(Post.topic_id == topic_id, Post.is_first.is_(False), Post.parent_id.is_(None))
+
+
+@dataclass
+class ThreadEntry:
+    post: Post
+    #: Nesting shown on the page, capped at MAX_REPLY_DEPTH.
+    indent: int
+    #: Set when the post is deeper than the cap and so shown flat: the post it answers.
+    reply_to: Post | None
+
+
+def topic_page(topic: Topic, page: int) -> tuple[Post | None, Page]:
+    """The opening post (on page 1 only) and one page of top-level threads, each
+    followed by its replies in depth-first order."""
+    per_page = current_app.config["THREADS_PER_PAGE"]
+    max_depth = current_app.config["MAX_REPLY_DEPTH"]
+    total = db.session.scalar(select(func.count(Post.id)).where(_top_level_filter(topic.id))) or 0
+    root_ids = list(
+        db.session.scalars(
+            select(Post.id).where(_top_level_filter(topic.id)).order_by(Post.id).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
+    wanted = or_(Post.id.in_(root_ids), Post.thread_root_id.in_(root_ids)) if root_ids else False
+    if page == 1:
+        wanted = or_(and_(Post.topic_id == topic.id, Post.is_first.is_(True)), wanted)
+    posts = list(
+        db.session.scalars(
+            select(Post).where(Post.topic_id == topic.id).where(wanted).options(joinedload(Post.author)).order_by(Post.id)
+        )
+    ) if (root_ids or page == 1) else []
+    first = next((p for p in posts if p.is_first), None)
+    by_id = {p.id: p for p in posts}
+    children: dict[int, list[Post]] = {}
+    for p in posts:
+        if p.parent_id is not None:
+            children.setdefault(p.parent_id, []).append(p)
+    entries: list[ThreadEntry] = []
+
+    def walk(post: Post) -> None:
+        stack = [post]
+        while stack:
+            current = stack.pop()
+            deep = current.depth > max_depth
+            entries.append(ThreadEntry(current, min(current.depth, max_depth), by_id.get(current.parent_id) if deep else None))
+            stack.extend(reversed(children.get(current.id, [])))
+
+    for root_id in root_ids:
+        if root_id in by_id:
+            walk(by_id[root_id])
+    return first, Page(entries, page, per_page, total)
+
+
+def page_of_post(post: Post) -> int:
+    """The topic page that shows ``post``: its thread's position among the threads."""
+    if post.is_first:
+        return 1
+    root_id = post.thread_root_id or post.id
+    before = db.session.scalar(
+        select(func.count(Post.id)).where(_top_level_filter(post.topic_id), Post.id < root_id)
+    ) or 0
+    return before // current_app.config["THREADS_PER_PAGE"] + 1

@@ -1,0 +1,151 @@
+"""Home, category, topic and reply pages."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forum.extensions import db
+from forum.models import Post
+from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic, require
+from forum.topics import bp, forms, queries, services
+from forum.web import page_arg
+
+
+def _topic_url(topic, **kw):
+    return url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug, **kw)
+
+
+def _require_verified(predicate, obj):
+    """Anonymous -> login; signed in but unverified -> a page that says what to do."""
+    if current_user.is_authenticated and not current_user.is_verified:
+        return render_template("accounts/unverified.html"), 403
+    require(predicate, current_user, obj)
+    return None
+
+
+def _load_topic_or_404(topic_id: int):
+    topic = queries.get_topic(topic_id)
+    if topic is None:
+        abort(404)
+    return topic
+
+
+@bp.route("/")
+def index():
+    """Home: the boards and the latest activity."""
+    return render_template(
+        "topics/index.html", categories=queries.categories_with_counts(), recent=queries.recent_topics()
+    )
+
+
+@bp.route("/c/<slug>")
+def view_category(slug: str):
+    """A board's topics, pinned first, then by last activity."""
+    category = queries.category_by_slug(slug[:80])
+    if category is None:
+        abort(404)
+    page = queries.category_topics(category, page_arg())
+    if page.page > page.pages:
+        abort(404)
+    return render_template("topics/view_category.html", category=category, page=page)
+
+
+@bp.route("/c/<slug>/new", methods=["GET", "POST"])
+def new_topic(slug: str):
+    """Start a help topic in a board."""
+    category = queries.category_by_slug(slug[:80])
+    if category is None:
+        abort(404)
+    refused = _require_verified(can_create_topic, category)
+    if refused:
+        return refused
+    form = forms.NewTopicForm()
+    if request.method == "GET" and request.args.get("title"):
+        form.title.data = request.args["title"][:150]
+    if form.validate_on_submit():
+        try:
+            topic = services.create_topic(category, author=current_user, title=form.title.data, body=form.body.data)
+            db.session.commit()
+        except services.TopicError as exc:
+            db.session.rollback()
+            form.body.errors.append(str(exc))
+        else:
+            flash("Your topic is posted.", "success")
+            return redirect(_topic_url(topic))
+    return render_template("topics/new_topic.html", category=category, form=form), 422 if form.errors else 200
+
+
+@bp.route("/t/<int:topic_id>")
+@bp.route("/t/<int:topic_id>-<slug>")
+def view_topic(topic_id: int, slug: str | None = None):
+    """A topic with one page of its threaded replies."""
+    topic = _load_topic_or_404(topic_id)
+    page_no = page_arg()
+    first, page = queries.topic_page(topic, page_no)
+    if page_no > page.pages:
+        abort(404)
+    return render_template(
+        "topics/view_topic.html",
+        topic=topic,
+        first=first,
+        page=page,
+        reply_form=forms.ReplyForm(),
+        pin_form=forms.PinForm(),
+    )
+
+
+@bp.route("/t/<int:topic_id>/reply", methods=["GET", "POST"])
+def reply(topic_id: int):
+    """Reply to a topic, or to one of its posts (``?to=<post id>``)."""
+    topic = _load_topic_or_404(topic_id)
+    refused = _require_verified(can_reply_to_topic, topic)
+    if refused:
+        return refused
+    form = forms.ReplyForm()
+    raw_parent = form.parent_id.data if request.method == "POST" else request.args.get("to")
+    parent = None
+    if raw_parent:
+        if not str(raw_parent).isdigit() or len(str(raw_parent)) > 18:
+            abort(400, "That reply target is not a post number.")
+        parent = db.session.get(Post, int(raw_parent))
+        if parent is None:
+            abort(404)
+        if parent.topic_id != topic.id:
+            abort(400, "You can only reply to a post of this topic.")
+        form.parent_id.data = str(parent.id)
+    if form.validate_on_submit():
+        try:
+            post = services.reply_to_topic(topic, author=current_user, body=form.body.data, parent=parent)
+            db.session.commit()
+        except services.TopicError as exc:
+            db.session.rollback()
+            form.body.errors.append(str(exc))
+        else:
+            flash("Your reply is posted.", "success")
+            return redirect(url_for("topics.permalink", post_id=post.id))
+    return render_template("topics/reply.html", topic=topic, parent=parent, form=form), 422 if form.errors else 200
+
+
+@bp.route("/p/<int:post_id>")
+def permalink(post_id: int):
+    """Redirect to a post, on the topic page that shows it."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    page = queries.page_of_post(post)
+    kw = {"page": page} if page > 1 else {}
+    return redirect(_topic_url(post.topic, _anchor=post.anchor, **kw))
+
+
+@bp.route("/t/<int:topic_id>/pin", methods=["POST"])
+def pin_topic(topic_id: int):
+    """Pin or unpin a topic (staff)."""
+    topic = _load_topic_or_404(topic_id)
+    require(can_pin_topic, current_user, topic)
+    form = forms.PinForm()
+    if not form.validate_on_submit():
+        abort(400, "Bad pin request.")
+    changed = services.set_pinned(topic, form.pinned.data == "1", actor=current_user)
+    db.session.commit()
+    if changed:
+        flash("Topic pinned." if topic.is_pinned else "Topic unpinned.", "success")
+    return redirect(_topic_url(topic))

@@ -1,0 +1,22 @@
+"""Small helpers shared by the views of every feature."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, request
+
+
+def safe_next(default: str) -> str:
+    """The ``next`` target if it is a path on this site, else ``default``."""
+    target = request.args.get("next") or request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc and "\\" not in target:
+        return target
+    return default
+
+
+def page_arg() -> int:
+    """The ``?page=N`` argument: 1 when absent, 404 when not a sane positive number."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        abort(404)
+    return int(raw)
