@@ -1,0 +1,144 @@
+"""Build a large generated forum quickly, with bulk inserts (no ORM objects).
+
+    .venv/bin/python bench/generate.py --db sqlite:////tmp/bench.db --topics 50000 --posts 500000
+
+The schema comes from the migrations, like everywhere else. Users share one password
+hash (hashing is the slow part and not what the benchmarks measure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from flask_migrate import upgrade
+from sqlalchemy import insert, select, text
+
+from forum import create_app
+from forum.accounts.services import hash_password
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Category, Post, Topic, User
+
+WORDS = (
+    "signal coverage network outage 4G 5G mast roaming bill charge refund data bundle voicemail sim swap "
+    "port number pac code esim handset wifi calling text message broadband contract upgrade tariff "
+    "leeds london dublin manchester glasgow cardiff belfast evening morning indoors outdoors dropped calls"
+).split()
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def build(url: str, topics: int, posts: int, users: int, categories: int, seed: int = 1) -> dict:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        conn = db.session.connection()
+        now = datetime.now(UTC)
+        pw = hash_password("bench-password-123")
+        roles = ["member"] * 90 + ["staff"] * 6 + ["moderator"] * 2 + ["executive", "admin"]
+        db.session.execute(
+            insert(User),
+            [
+                {"username": f"user{i}", "username_key": f"user{i}", "email": f"user{i}@bench.example",
+                 "email_key": f"user{i}@bench.example", "password_hash": pw, "role": roles[i % len(roles)],
+                 "created_at": now - timedelta(days=400), "email_verified_at": now - timedelta(days=400)}
+                for i in range(users)
+            ],
+        )
+        db.session.execute(
+            insert(Category),
+            [{"name": f"Board {i}", "slug": f"board-{i}", "description": "Generated", "position": i,
+              "created_at": now} for i in range(categories)],
+        )
+        user_ids = list(db.session.scalars(select(User.id)))
+        cat_ids = list(db.session.scalars(select(Category.id)))
+        html_cache = {}
+
+        def body(n):
+            text_ = sentence(rng, n)
+            html = html_cache.get(text_) or render_markdown(text_)
+            return text_, html
+
+        replies_left = max(posts - topics, 0)
+        mean = replies_left / max(topics, 1)
+        batch_topics, next_topic_id = [], 1
+        post_rows: list[dict] = []
+        next_post_id = 1
+        start = now - timedelta(days=365)
+        for t in range(topics):
+            created = start + timedelta(seconds=int(365 * 86400 * t / max(topics, 1)))
+            # Topic 1 is a "mega thread" of up to 1,000 replies; the rest vary around the mean.
+            wanted = 1000 if t == 0 else rng.randint(0, int(2 * mean))
+            n_replies = replies_left if t == topics - 1 else min(replies_left, wanted)
+            replies_left -= n_replies
+            author = rng.choice(user_ids)
+            tid = next_topic_id
+            next_topic_id += 1
+            b, h = body(20)
+            post_rows.append({"id": next_post_id, "topic_id": tid, "author_id": author, "is_first": True,
+                              "parent_id": None, "thread_root_id": None, "depth": 0, "body": b, "body_html": h,
+                              "created_at": created})
+            next_post_id += 1
+            roots: list[tuple[int, int]] = []  # (post id, depth) candidates to reply to
+            last_at, last_poster = created, author
+            for r in range(n_replies):
+                last_at = created + timedelta(minutes=7 * (r + 1))
+                last_poster = rng.choice(user_ids)
+                parent = rng.choice(roots) if roots and rng.random() < 0.5 else None
+                pid = next_post_id
+                next_post_id += 1
+                b, h = body(12)
+                row = {"id": pid, "topic_id": tid, "author_id": last_poster, "is_first": False, "body": b,
+                       "body_html": h, "created_at": last_at, "parent_id": None, "thread_root_id": None, "depth": 0}
+                if parent:
+                    row.update(parent_id=parent[0], thread_root_id=parent[2], depth=parent[1] + 1)
+                    roots.append((pid, parent[1] + 1, parent[2]))
+                else:
+                    roots.append((pid, 0, pid))
+                post_rows.append(row)
+            batch_topics.append({"id": tid, "category_id": rng.choice(cat_ids), "author_id": author,
+                                 "title": sentence(rng, 6)[:150], "is_pinned": t % 997 == 0, "created_at": created,
+                                 "reply_count": n_replies, "last_post_at": last_at, "last_poster_id": last_poster})
+            if len(batch_topics) >= 2000:
+                db.session.execute(insert(Topic), batch_topics)
+                db.session.execute(insert(Post), post_rows)
+                batch_topics, post_rows = [], []
+        if batch_topics:
+            db.session.execute(insert(Topic), batch_topics)
+            db.session.execute(insert(Post), post_rows)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            for table in ("users", "categories", "topics", "posts"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            db.session.execute(text("ANALYZE"))
+        else:
+            db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        del conn
+    return {"topics": topics, "posts": next_post_id - 1, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True, help="SQLAlchemy URL of an empty (or throw-away) database")
+    parser.add_argument("--topics", type=int, default=5000)
+    parser.add_argument("--posts", type=int, default=50000)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--categories", type=int, default=8)
+    args = parser.parse_args()
+    print(build(args.db, args.topics, args.posts, args.users, args.categories))
+
+
+if __name__ == "__main__":
+    main()
