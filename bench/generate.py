@@ -117,6 +117,9 @@ def build(url: str, topics: int, posts: int, users: int, categories: int, seed: 
         if batch_topics:
             db.session.execute(insert(Topic), batch_topics)
             db.session.execute(insert(Post), post_rows)
+        db.session.execute(
+            text("UPDATE categories SET topic_count = (SELECT count(*) FROM topics WHERE topics.category_id = categories.id)")
+        )
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             for table in ("users", "categories", "topics", "posts"):

@@ -27,7 +27,7 @@ def measure(client, engine, path: str, repeat: int) -> dict:
     for _ in range(repeat):
         count = [0]
 
-        def on_exec(*args, **kwargs):
+        def on_exec(*args, count=count, **kwargs):
             count[0] += 1
 
         event.listen(engine, "before_cursor_execute", on_exec)

@@ -37,6 +37,19 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 
+def _init_limiter(app: Flask, limiter) -> None:
+    """Flask-Limiter keeps ``enabled`` on the shared ``limiter``, so the last app
+    built would switch rate limits on or off for every app in the process. Keep the
+    extension armed; each request then honours its own app's ``RATELIMIT_ENABLED``
+    (the request filter in :mod:`forum.extensions`)."""
+    enabled = app.config["RATELIMIT_ENABLED"]
+    app.config["RATELIMIT_ENABLED"] = True
+    try:
+        limiter.init_app(app)
+    finally:
+        app.config["RATELIMIT_ENABLED"] = enabled
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -55,7 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True, render_item=render_item
     )
     csrf.init_app(app)
-    limiter.init_app(app)
+    _init_limiter(app, limiter)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to do that."
@@ -79,6 +92,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(demo_cli)
+
+    from forum import notifications
+
+    app.register_blueprint(notifications.bp)
 
     from forum.errors import register_error_handlers
     from forum.templating import register_template_helpers

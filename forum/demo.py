@@ -17,7 +17,7 @@ from forum.topics import services as topics
 
 demo_cli = Blueprint("demo_cli", __name__, cli_group=None)
 
-DEMO_PASSWORD = "demo-community-2026"
+DEMO_PASSWORD = "demo-community-2026"  # noqa: S105 - printed for anyone to try the demo
 
 USERS = [
     # username, role, display name
@@ -91,7 +91,11 @@ def demo_command(if_empty: bool) -> None:
     if _is_seeded():
         click.echo("The demo community is already seeded; nothing changed.")
     else:
-        _seed()
+        try:
+            _seed()
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"Cannot seed the demo: {exc} (a demo username or email is already in use).") from exc
         db.session.commit()
         click.echo("Seeded the demo community.")
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")

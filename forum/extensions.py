@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -26,6 +27,12 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _rate_limits_off() -> bool:
+    """Exempt every request of an app built with ``RATELIMIT_ENABLED`` false."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
 @event.listens_for(Engine, "connect")

@@ -56,8 +56,15 @@ def deliver(msg: EmailMessage) -> None:
 
 def queue_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text mail once the current transaction commits."""
+    from forum.extensions import db
+
     msg = build_message(to, subject, body)
     app = current_app._get_current_object()
+    session = db.session()
+    if not session.in_transaction():
+        # Without an open transaction a rollback fires no event, so the mail would
+        # wait for, and go out with, whatever commits next. Open one to tie it to.
+        session.begin()
 
     def _send() -> None:
         with app.app_context():

@@ -1,5 +1,6 @@
 """Jinja globals and filters: permission predicates, brand settings, dates."""
 
+import re
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
@@ -31,7 +32,28 @@ def longdate(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if value else ""
 
 
+def _unread_count() -> int:
+    """Unread notifications of the signed-in member, for the header (one query)."""
+    from flask_login import current_user
+
+    from forum.notifications.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
+_CSS_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]+\))$")
+
+
+def check_brand_colors(app: Flask) -> None:
+    """Brand colours go into a <style> block, where HTML escaping does not protect:
+    refuse anything that is not a plain CSS colour at start-up."""
+    for key in ("BRAND_COLOR", "BRAND_ACCENT", "BRAND_STAFF_COLOR"):
+        if not _CSS_COLOR.match(str(app.config[key])):
+            raise ValueError(f"FORUM_{key} must be a CSS colour such as #0b3d91, not {app.config[key]!r}")
+
+
 def register_template_helpers(app: Flask) -> None:
+    check_brand_colors(app)
     app.jinja_env.globals.update(PREDICATES)
     app.jinja_env.filters["timesince"] = timesince
     app.jinja_env.filters["isodate"] = isodate
@@ -51,4 +73,5 @@ def register_template_helpers(app: Flask) -> None:
                 "logo": cfg["BRAND_LOGO"],
             },
             "logout_form": EmptyForm,
+            "unread_notifications": _unread_count,
         }

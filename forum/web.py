@@ -8,6 +8,10 @@ from flask import abort, request
 def safe_next(default: str) -> str:
     """The ``next`` target if it is a path on this site, else ``default``."""
     target = request.args.get("next") or request.form.get("next") or ""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        # urlsplit() drops tabs and newlines before parsing, so "/\r\nx" passed the
+        # checks below and then broke the Location header (a 500).
+        return default
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc and "\\" not in target:
         return target
@@ -17,6 +21,6 @@ def safe_next(default: str) -> str:
 def page_arg() -> int:
     """The ``?page=N`` argument: 1 when absent, 404 when not a sane positive number."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100_000:
         abort(404)
     return int(raw)

@@ -150,7 +150,7 @@ class AuthActions:
         )
 
     def logout(self):
-        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client)})
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
 
 
 @pytest.fixture

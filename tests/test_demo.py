@@ -78,3 +78,13 @@ def test_demo_if_empty_seeds_an_empty_database(app, runner):
     assert "Seeded the demo community." in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == len(USERS)
+
+
+def test_demo_refuses_cleanly_when_a_demo_name_is_taken(app, runner, make_user):
+    make_user(USERS[5][0])
+    before = _row_counts(app)
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "Cannot seed the demo" in result.output
+    assert "Traceback" not in result.output
+    assert _row_counts(app) == before

@@ -3,6 +3,7 @@
 import sys
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from forum.accounts import services, users_cli
@@ -17,6 +18,10 @@ from forum.models import ROLES, User
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_command(username: str, email: str, role: str, password_stdin: bool) -> None:
     """Create a verified account. The password is prompted, or read from stdin."""
+    try:  # the same check as the registration form's
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise click.ClickException(f"Not a valid email address: {exc}") from exc
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -38,15 +40,25 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
+def _unstorable(text: str) -> bool:
+    """True for text no account can have: PostgreSQL refuses NUL in text parameters
+    (a ``DataError``, so a 500), and no username or email may contain one."""
+    return "\x00" in text
+
+
 def find_user_by_login(login: str) -> User | None:
     """Find an account by email or username (case-insensitive)."""
     login = login.strip()
+    if _unstorable(login):
+        return None
     if "@" in login:
         return db.session.scalar(select(User).where(User.email_key == email_key(login)))
     return db.session.scalar(select(User).where(User.username_key == username_key(login)))
 
 
 def get_user_by_username(username: str) -> User | None:
+    if _unstorable(username):
+        return None
     return db.session.scalar(select(User).where(User.username_key == username_key(username)))
 
 
@@ -56,6 +68,8 @@ def create_user(*, username: str, email: str, password: str, role: str = "member
     check_password(password, username=name, email=email)
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}.")
+    if _unstorable(email) or not email.strip():
+        raise AccountError("Enter a valid email address.", field="email")
     if db.session.scalar(select(User.id).where(User.username_key == username_key(name))):
         raise AccountError("That username is taken.", field="username")
     if db.session.scalar(select(User.id).where(User.email_key == email_key(email))):
@@ -159,6 +173,8 @@ def send_verification_mail(user: User) -> None:
 
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address has an account; say nothing either way."""
+    if _unstorable(email):
+        return
     user = db.session.scalar(select(User).where(User.email_key == email_key(email)))
     if user is None:
         return
@@ -180,6 +196,8 @@ def set_role(user: User, new_role: str, *, changed_by: User | None, reason: str)
     reason = (reason or "").strip()
     if not reason:
         raise AccountError("A reason is required for every role change.")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in reason):
+        raise AccountError("The reason cannot contain control characters.")
     if changed_by is not None and changed_by.id == user.id:
         raise AccountError("You cannot change your own role.")
     if user.role == new_role:

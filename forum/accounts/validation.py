@@ -12,8 +12,9 @@ PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 EMAIL_MAX = 254
 
-# Zero-width and invisible formatting characters that NFKC keeps.
-_INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\u00ad\u180e\u034f]")
+# Zero-width and invisible formatting characters that NFKC keeps, and the Hangul
+# fillers: letters (so ``\w`` matches them) that render as nothing.
+_INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\u00ad\u180e\u034f\u115f\u1160\u3164\uffa0]")
 _ALLOWED_USERNAME = re.compile(r"^[\w.\-]+$")
 
 

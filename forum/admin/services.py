@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import func, select
 
 from forum.extensions import db
@@ -13,26 +15,34 @@ class CategoryError(ValueError):
     pass
 
 
-def create_category(*, name: str, description: str = "", slug: str | None = None) -> Category:
+def _clean(name: str, description: str) -> tuple[str, str]:
+    """Collapse whitespace in the name and refuse control characters, which
+    PostgreSQL cannot store (NUL) and no page should show."""
     name = " ".join(name.split())
     if not 2 <= len(name) <= 80:
         raise CategoryError("Board names are 2 to 80 characters long.")
+    description = description.strip()
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in name + description):
+        raise CategoryError("Board names and descriptions cannot contain control characters.")
+    return name, description
+
+
+def create_category(*, name: str, description: str = "", slug: str | None = None) -> Category:
+    name, description = _clean(name, description)
     slug = slugify(slug or name, max_length=80)
     if db.session.scalar(select(Category.id).where(Category.slug == slug)):
         raise CategoryError(f"A board with the address /c/{slug} already exists.")
     position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
-    category = Category(name=name, slug=slug, description=description.strip(), position=position)
+    category = Category(name=name, slug=slug, description=description, position=position)
     db.session.add(category)
     db.session.flush()
     return category
 
 
 def rename_category(category: Category, *, name: str, description: str) -> None:
-    name = " ".join(name.split())
-    if not 2 <= len(name) <= 80:
-        raise CategoryError("Board names are 2 to 80 characters long.")
+    name, description = _clean(name, description)
     category.name = name
-    category.description = description.strip()
+    category.description = description
     db.session.flush()
 
 

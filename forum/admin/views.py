@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts import services as account_services
+from forum.accounts.validation import username_key
 from forum.admin import bp, forms, services
 from forum.extensions import db
 from forum.models import Category, RoleChange, User
 from forum.permissions import can_change_role, can_manage_categories, require
-from forum.accounts.validation import username_key
 
 
 @bp.before_request
@@ -82,7 +82,7 @@ def move_category(category_id: int):
 @bp.route("/users")
 def users():
     """Find a user to change their role; recent role changes."""
-    q = request.args.get("q", "")[:60].strip()
+    q = request.args.get("q", "")[:60].replace("\x00", "").strip()  # PostgreSQL refuses NUL
     stmt = select(User).order_by(User.id.desc()).limit(50)
     if q:
         stmt = select(User).where(User.username_key.startswith(username_key(q), autoescape=True)).order_by(User.username_key).limit(50)

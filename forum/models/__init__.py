@@ -1,6 +1,18 @@
 """All models, in one package so that features can share them without import cycles."""
 
-from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
+from forum.models.moderation import ModerationLogEntry
+from forum.models.notifications import Notification
 from forum.models.topics import Category, Post, Topic
+from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
 
-__all__ = ["ROLES", "STAFF_ROLES", "Category", "Post", "RoleChange", "Topic", "User"]
+__all__ = [
+    "ROLES",
+    "STAFF_ROLES",
+    "Category",
+    "ModerationLogEntry",
+    "Notification",
+    "Post",
+    "RoleChange",
+    "Topic",
+    "User",
+]

@@ -30,6 +30,9 @@ class Category(db.Model):
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Sort order on the home page, lowest first.
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Denormalised count of the board's topics, kept by the topic services, so that
+    #: the home page and pagination never count a large table.
+    topic_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
@@ -41,6 +44,8 @@ class Topic(db.Model):
     __table_args__ = (
         # The category page: pinned first, then by last activity.
         Index("ix_topics_category_activity", "category_id", "is_pinned", "last_post_at"),
+        # The home page: latest activity across all boards.
+        Index("ix_topics_last_post_at", "last_post_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

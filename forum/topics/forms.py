@@ -4,17 +4,37 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from forum.topics.services import BODY_MAX, TITLE_MAX, TITLE_MIN
+from forum.topics.services import (
+    BODY_EMPTY_MESSAGE,
+    BODY_LENGTH_MESSAGE,
+    BODY_MAX,
+    TITLE_LENGTH_MESSAGE,
+    TITLE_MAX,
+    TITLE_MIN,
+    collapse_whitespace,
+    normalise_newlines,
+)
+
+# The forms check the same text the services store: titles with their whitespace
+# collapsed, bodies with browser CRLF newlines turned into LF (each counts once).
+_title = dict(
+    filters=[collapse_whitespace],
+    validators=[
+        DataRequired("Give your topic a title."),
+        Length(min=TITLE_MIN, max=TITLE_MAX, message=TITLE_LENGTH_MESSAGE),
+    ],
+)
+_body_validators = [DataRequired(BODY_EMPTY_MESSAGE), Length(max=BODY_MAX, message=BODY_LENGTH_MESSAGE)]
 
 
 class NewTopicForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(min=TITLE_MIN, max=TITLE_MAX)])
-    body = TextAreaField("Describe your question", validators=[DataRequired(), Length(max=BODY_MAX)])
+    title = StringField("Title", **_title)
+    body = TextAreaField("Describe your question", filters=[normalise_newlines], validators=_body_validators)
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=BODY_MAX)])
-    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,18}$", message="Bad reply target.")])
+    body = TextAreaField("Your reply", filters=[normalise_newlines], validators=_body_validators)
+    parent_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,18}$", message="Bad reply target.")])
 
 
 class PinForm(FlaskForm):

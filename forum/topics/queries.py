@@ -35,15 +35,8 @@ class Page:
 
 
 def categories_with_counts() -> list[tuple[Category, int]]:
-    counts = (
-        select(Topic.category_id, func.count(Topic.id).label("n")).group_by(Topic.category_id).subquery()
-    )
-    rows = db.session.execute(
-        select(Category, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.category_id == Category.id)
-        .order_by(Category.position, Category.id)
-    )
-    return [(cat, n) for cat, n in rows]
+    cats = db.session.scalars(select(Category).order_by(Category.position, Category.id))
+    return [(cat, cat.topic_count) for cat in cats]
 
 
 def recent_topics(limit: int = 10) -> list[Topic]:
@@ -58,12 +51,14 @@ def recent_topics(limit: int = 10) -> list[Topic]:
 
 
 def category_by_slug(slug: str) -> Category | None:
+    if not slug or "\x00" in slug:  # PostgreSQL refuses NUL in a text parameter (a 500)
+        return None
     return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
 def category_topics(category: Category, page: int) -> Page:
     per_page = current_app.config["TOPICS_PER_PAGE"]
-    total = db.session.scalar(select(func.count(Topic.id)).where(Topic.category_id == category.id)) or 0
+    total = category.topic_count
     topics = db.session.scalars(
         select(Topic)
         .where(Topic.category_id == category.id)

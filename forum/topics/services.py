@@ -15,26 +15,49 @@ BODY_MIN, BODY_MAX = 1, markup.MAX_BODY_LENGTH
 
 
 class TopicError(ValueError):
-    """A refused write; the message is shown to the user."""
+    """A refused write; the message is shown to the user, next to ``field`` when set."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class PermissionDenied(TopicError):
     pass
 
 
+TITLE_LENGTH_MESSAGE = f"Titles are {TITLE_MIN} to {TITLE_MAX} characters long."
+BODY_EMPTY_MESSAGE = "Write something first: the text cannot be empty."
+BODY_LENGTH_MESSAGE = f"Posts are at most {BODY_MAX:,} characters long."
+NUL_MESSAGE = "The text contains a NUL character (an invisible control code); remove it and try again."
+
+
+def collapse_whitespace(title: str | None) -> str:
+    return " ".join((title or "").split())
+
+
+def normalise_newlines(body: str | None) -> str:
+    return (body or "").replace("\r\n", "\n")
+
+
 def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
+    title = collapse_whitespace(title)
     if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        raise TopicError(f"Titles are {TITLE_MIN} to {TITLE_MAX} characters long.")
+        raise TopicError(TITLE_LENGTH_MESSAGE, field="title")
+    # PostgreSQL text cannot hold NUL; refuse it on every backend alike.
+    if "\x00" in title:
+        raise TopicError(NUL_MESSAGE, field="title")
     return title
 
 
 def _render_body(body: str) -> tuple[str, str]:
-    body = (body or "").replace("\r\n", "\n")
+    body = normalise_newlines(body)
     if not body.strip():
-        raise TopicError("Write something first: the text cannot be empty.")
+        raise TopicError(BODY_EMPTY_MESSAGE, field="body")
     if len(body) > BODY_MAX:
-        raise TopicError(f"Posts are at most {BODY_MAX:,} characters long.")
+        raise TopicError(BODY_LENGTH_MESSAGE, field="body")
+    if "\x00" in body:
+        raise TopicError(NUL_MESSAGE, field="body")
     return body, markup.render_markdown(body)
 
 
@@ -49,6 +72,10 @@ def create_topic(category: Category, *, author: User, title: str, body: str) -> 
     db.session.add(topic)
     db.session.add(Post(topic=topic, author=author, is_first=True, body=body, body_html=html, created_at=now))
     db.session.flush()
+    db.session.execute(
+        update(Category).where(Category.id == category.id).values(topic_count=Category.topic_count + 1)
+    )
+    db.session.refresh(category)
     return topic
 
 
@@ -61,7 +88,7 @@ def reply_to_topic(topic: Topic, *, author: User, body: str, parent: Post | None
     if not can_reply_to_topic(author, topic):
         raise PermissionDenied("You cannot reply to this topic.")
     if parent is not None and parent.topic_id != topic.id:
-        raise TopicError("That post belongs to another topic.")
+        raise TopicError("That post belongs to another topic.", field="parent_id")
     body, html = _render_body(body)
     now = utcnow()
     post = Post(topic_id=topic.id, author=author, body=body, body_html=html, created_at=now)

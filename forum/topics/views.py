@@ -9,6 +9,11 @@ from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topi
 from forum.topics import bp, forms, queries, services
 from forum.web import page_arg
 
+#: Row ids are 32-bit integers on PostgreSQL; a larger number in a URL matches no route
+#: (404) instead of reaching the database as an out-of-range parameter (a 500).
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
+
 
 def _topic_url(topic, **kw):
     return url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug, **kw)
@@ -20,6 +25,25 @@ def _require_verified(predicate, obj):
         return render_template("accounts/unverified.html"), 403
     require(predicate, current_user, obj)
     return None
+
+
+def _form_error(form, exc) -> None:
+    """Show a refused write next to the field it is about (the body by default)."""
+    field = getattr(form, exc.field or "body", None) or form.body
+    field.errors = [*field.errors, str(exc)]
+
+
+def _reply_target(raw):
+    """The post a reply answers: ``None`` for none, 400 when not an ASCII post
+    number, 404 when there is no such post."""
+    raw = str(raw)
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        abort(400, "That reply target is not a post number.")
+    post_id = int(raw)
+    parent = db.session.get(Post, post_id) if post_id <= MAX_ID else None
+    if parent is None:
+        abort(404)
+    return parent
 
 
 def _load_topic_or_404(topic_id: int):
@@ -67,15 +91,15 @@ def new_topic(slug: str):
             db.session.commit()
         except services.TopicError as exc:
             db.session.rollback()
-            form.body.errors.append(str(exc))
+            _form_error(form, exc)
         else:
             flash("Your topic is posted.", "success")
             return redirect(_topic_url(topic))
     return render_template("topics/new_topic.html", category=category, form=form), 422 if form.errors else 200
 
 
-@bp.route("/t/<int:topic_id>")
-@bp.route("/t/<int:topic_id>-<slug>")
+@bp.route(f"/t/<{ID}:topic_id>")
+@bp.route(f"/t/<{ID}:topic_id>-<slug>")
 def view_topic(topic_id: int, slug: str | None = None):
     """A topic with one page of its threaded replies."""
     topic = _load_topic_or_404(topic_id)
@@ -93,7 +117,7 @@ def view_topic(topic_id: int, slug: str | None = None):
     )
 
 
-@bp.route("/t/<int:topic_id>/reply", methods=["GET", "POST"])
+@bp.route(f"/t/<{ID}:topic_id>/reply", methods=["GET", "POST"])
 def reply(topic_id: int):
     """Reply to a topic, or to one of its posts (``?to=<post id>``)."""
     topic = _load_topic_or_404(topic_id)
@@ -104,11 +128,7 @@ def reply(topic_id: int):
     raw_parent = form.parent_id.data if request.method == "POST" else request.args.get("to")
     parent = None
     if raw_parent:
-        if not str(raw_parent).isdigit() or len(str(raw_parent)) > 18:
-            abort(400, "That reply target is not a post number.")
-        parent = db.session.get(Post, int(raw_parent))
-        if parent is None:
-            abort(404)
+        parent = _reply_target(raw_parent)
         if parent.topic_id != topic.id:
             abort(400, "You can only reply to a post of this topic.")
         form.parent_id.data = str(parent.id)
@@ -118,14 +138,14 @@ def reply(topic_id: int):
             db.session.commit()
         except services.TopicError as exc:
             db.session.rollback()
-            form.body.errors.append(str(exc))
+            _form_error(form, exc)
         else:
             flash("Your reply is posted.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))
     return render_template("topics/reply.html", topic=topic, parent=parent, form=form), 422 if form.errors else 200
 
 
-@bp.route("/p/<int:post_id>")
+@bp.route(f"/p/<{ID}:post_id>")
 def permalink(post_id: int):
     """Redirect to a post, on the topic page that shows it."""
     post = db.session.get(Post, post_id)
@@ -136,7 +156,7 @@ def permalink(post_id: int):
     return redirect(_topic_url(post.topic, _anchor=post.anchor, **kw))
 
 
-@bp.route("/t/<int:topic_id>/pin", methods=["POST"])
+@bp.route(f"/t/<{ID}:topic_id>/pin", methods=["POST"])
 def pin_topic(topic_id: int):
     """Pin or unpin a topic (staff)."""
     topic = _load_topic_or_404(topic_id)

@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('slug', sa.String(length=80), nullable=False),
     sa.Column('description', sa.Text(), server_default='', nullable=False),
     sa.Column('position', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('topic_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
     sa.UniqueConstraint('slug', name=op.f('uq_categories_slug'))
@@ -77,6 +78,7 @@ def upgrade():
     with op.batch_alter_table('topics', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_topics_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_topics_category_activity', ['category_id', 'is_pinned', 'last_post_at'], unique=False)
+        batch_op.create_index('ix_topics_last_post_at', ['last_post_at'], unique=False)
 
     op.create_table('posts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -114,6 +116,7 @@ def downgrade():
 
     op.drop_table('posts')
     with op.batch_alter_table('topics', schema=None) as batch_op:
+        batch_op.drop_index('ix_topics_last_post_at')
         batch_op.drop_index('ix_topics_category_activity')
         batch_op.drop_index(batch_op.f('ix_topics_author_id'))
 

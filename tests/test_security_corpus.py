@@ -1,0 +1,370 @@
+"""Every line of the shared hostile-input corpora (``shared/security``, next to the
+repository) as a topic title and as a post body: nothing executable reaches the page,
+no response is a 5xx, and stored text round-trips or is refused with a 4xx.
+
+The whole corpus goes in through the service layer (fast, one page shows it all); a
+sample, plus every raw-bytes entry, goes through the HTTP forms as a member would send it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from forum import markup
+from forum.accounts import services as account_services
+from forum.extensions import db
+from forum.models import Category, Post, Topic, User
+from forum.topics import services
+from tests.conftest import AuthActions, csrf_token
+from tests.corpus import Entry, form_body, load_corpus
+from tests.topics.dom import Node, parse
+
+#: ``<checkout>/../shared/security``
+CORPUS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "security"
+CORPUS_FILES = ("xss-payloads.txt", "naughty-strings.txt")
+
+#: Elements that may run script, load content or restyle the page: never inside
+#: user content, and (except where the layout puts them) nowhere on the page.
+NEVER = frozenset(
+    {
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "svg",
+        "math",
+        "base",
+        "noscript",
+        "template",
+        "xml",
+        "xss",
+        "isindex",
+        "video",
+        "audio",
+        "source",
+        "marquee",
+        "bgsound",
+        "portal",
+    }
+)
+BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:", "mocha:", "jar:")
+URL_ATTRS = frozenset(
+    {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "data",
+        "background",
+        "poster",
+        "srcset",
+        "xlink:href",
+        "lowsrc",
+        "dynsrc",
+        "codebase",
+        "cite",
+        "longdesc",
+        "usemap",
+        "ping",
+    }
+)
+RAW_TAG_RE = re.compile(r"<\s*/?\s*(script|iframe|object|embed|svg|math|frame|applet|base)\b", re.I)
+SLOW = 5.0  # seconds: the corpus asks for every response within 5 s
+
+
+@pytest.fixture(scope="module")
+def corpus_files() -> dict[str, list[Entry]]:
+    files = {}
+    for name in CORPUS_FILES:
+        if not (CORPUS_DIR / name).is_file():
+            pytest.skip(f"security corpus not found: {CORPUS_DIR / name} (shared/security beside the repository)")
+        files[name] = load_corpus(name, CORPUS_DIR)
+    return files
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_files) -> list[Entry]:
+    entries = [e for entries in corpus_files.values() for e in entries]
+    assert len(entries) > 500, "the corpus looks truncated"
+    return entries
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch):
+    monkeypatch.setattr(
+        account_services, "hash_password", lambda password: generate_password_hash(password, method="pbkdf2:sha256:1")
+    )
+
+
+# --- what "nothing executable" means --------------------------------------------------
+
+
+def _squash(url: str) -> str:
+    """A URL as a browser reads its scheme: entities decoded (the parser did that),
+    control characters and whitespace dropped, lower case."""
+    return "".join(ch for ch in html.unescape(url) if ch > " " and ch != "\x7f").lower()
+
+
+def _inside(node: Node, tag: str, cls: str | None = None) -> bool:
+    n = node.parent
+    while n is not None:
+        if n.tag == tag and (cls is None or cls in n.classes):
+            return True
+        n = n.parent
+    return False
+
+
+def assert_page_safe(resp, what: str) -> Node:
+    """Check a rendered page; returns its tree."""
+    assert resp.status_code < 500, f"{what}: HTTP {resp.status_code}"
+    raw = resp.get_data(as_text=True)
+    assert "Traceback" not in raw, what
+    match = RAW_TAG_RE.search(raw)
+    assert match is None, f"{what}: raw {match.group(0)!r} in the page"
+    doc = parse(raw)
+    for node in doc.iter():
+        where = f"{what}: <{node.tag} {dict(node.attrs)!r:.200}>"
+        assert node.tag not in NEVER, where
+        for name, value in node.attrs:
+            assert not re.match(r"on\w+", name), where
+            assert name not in ("style", "srcdoc", "formaction") or node.tag in ("link",), where
+            if name in URL_ATTRS and value:
+                assert not _squash(value).startswith(BAD_SCHEMES), where
+        # Layout elements that user text could try to smuggle in: only where the
+        # templates put them, with the templates' own attributes.
+        if node.tag == "style":
+            assert node.parent.tag == "head", where
+        if node.tag == "img":
+            assert (node.get("src") or "").startswith("/static/"), where
+            assert _inside(node, "header"), where
+        if node.tag in ("form", "input", "button", "textarea", "select", "label"):
+            assert not _inside(node, "div", "post-body"), where
+        if node.tag == "form":
+            action = node.get("action") or "/"
+            assert action.startswith("/"), where
+            assert not action.startswith("//"), where
+        if node.tag == "meta":
+            assert {k for k, _ in node.attrs} <= {"charset", "name", "content"}, where
+        if node.tag == "link":
+            assert node.get("rel") == "stylesheet", where
+            assert node.get("href", "").startswith("/static/"), where
+    for body in doc.find_all("div", cls="post-body"):
+        for node in body.iter():
+            where = f"{what}: post body <{node.tag} {dict(node.attrs)!r:.200}>"
+            assert node.tag in markup.ALLOWED_TAGS, where
+            allowed = set(markup.ALLOWED_ATTRIBUTES.get(node.tag, ()))
+            assert {name for name, _ in node.attrs} <= allowed, where
+            if node.tag == "a" and node.get("href") is not None:
+                href = _squash(node.get("href"))
+                assert ":" not in href.split("/", 1)[0] or href.startswith(("http:", "https:", "mailto:")), where
+                assert node.get("rel") == markup.LINK_REL, where
+    for heading in doc.find_all("h1"):
+        assert {n.tag for n in heading.iter()} <= {"span"}, f"{what}: markup in <h1>"
+    for title in doc.find_all("title") + doc.find_all("a", cls="topic-title"):
+        assert not list(title.iter()), f"{what}: markup in a title"
+    return doc
+
+
+def _expect_body_refused(text: str) -> bool:
+    body = text.replace("\r\n", "\n")
+    return not body.strip() or len(body) > markup.MAX_BODY_LENGTH or "\x00" in body
+
+
+def _expect_title_refused(text: str) -> bool:
+    title = " ".join(text.split())
+    return not 5 <= len(title) <= 150 or "\x00" in title
+
+
+# --- the whole corpus, through the services -------------------------------------------
+
+
+@pytest.fixture
+def setup_ids(app, make_user, make_category):
+    author = make_user("corpus")
+    cat = make_category()
+    return {"author": author["id"], "category": cat["id"], "slug": cat["slug"]}
+
+
+def test_every_entry_as_a_post_body(app, client, corpus, setup_ids, monkeypatch):
+    monkeypatch.setitem(app.config, "THREADS_PER_PAGE", len(corpus) + 10)
+    posted: dict[int, Entry] = {}
+    with app.app_context():
+        author = db.session.get(User, setup_ids["author"])
+        topic = services.create_topic(
+            db.session.get(Category, setup_ids["category"]),
+            author=author,
+            title="Security corpus",
+            body="Bodies below.",
+        )
+        for entry in corpus:
+            try:  # (a refusal happens before anything is added to the session)
+                post = services.reply_to_topic(topic, author=author, body=entry.text)
+            except services.TopicError:
+                assert _expect_body_refused(entry.text), f"refused: {entry}"
+                continue
+            assert not _expect_body_refused(entry.text), f"accepted: {entry}"
+            posted[post.id] = entry
+        db.session.commit()
+        stored = dict(db.session.execute(select(Post.id, Post.body).where(Post.id.in_(posted))).all())
+        path = f"/t/{topic.id}-{topic.slug}"
+    for post_id, entry in posted.items():
+        assert stored[post_id] == entry.text.replace("\r\n", "\n"), f"round trip: {entry}"
+    resp = client.get(path)
+    assert resp.status_code == 200
+    doc = assert_page_safe(resp, "topic page with every corpus entry as a reply")
+    shown = {int(a.id[1:]) for a in doc.find_all("article", cls="post")}
+    assert set(posted) <= shown
+    assert len(posted) > len(corpus) * 0.9
+
+
+def test_every_entry_as_a_topic_title(app, client, corpus, setup_ids, monkeypatch):
+    monkeypatch.setitem(app.config, "TOPICS_PER_PAGE", len(corpus) + 10)
+    accepted: dict[int, Entry] = {}
+    with app.app_context():
+        author = db.session.get(User, setup_ids["author"])
+        category = db.session.get(Category, setup_ids["category"])
+        for entry in corpus:
+            try:
+                topic = services.create_topic(category, author=author, title=entry.text, body="Body")
+            except services.TopicError as exc:
+                refused_field = exc.field
+            else:
+                refused_field = None
+            assert (refused_field == "title") == _expect_title_refused(entry.text), f"{refused_field}: {entry}"
+            if refused_field:
+                continue
+            accepted[topic.id] = entry
+        db.session.commit()
+        titles = dict(db.session.execute(select(Topic.id, Topic.title)).all())
+        paths = {t.id: f"/t/{t.id}-{t.slug}" for t in db.session.scalars(select(Topic))}
+    for tid, entry in accepted.items():
+        assert titles[tid] == " ".join(entry.text.split()), f"round trip: {entry}"
+
+    # All the titles on one category page, exactly as typed (whitespace collapsed).
+    doc = assert_page_safe(client.get(f"/c/{setup_ids['slug']}"), "category page with every corpus title")
+    listed = {int(a.get("href").split("/t/")[1].split("-")[0]): a.text for a in doc.find_all("a", cls="topic-title")}
+    assert listed == {tid: titles[tid] for tid in accepted}
+    assert_page_safe(client.get("/"), "home page")
+
+    # A sample of topic pages: the title in <title> and <h1>.
+    for tid in sorted(accepted)[:: max(1, len(accepted) // 60)]:
+        resp = client.get(paths[tid])
+        doc = assert_page_safe(resp, f"topic page titled {accepted[tid]}")
+        assert doc.one("h1").text == titles[tid]
+        assert doc.one("title").text.startswith(titles[tid])
+
+
+# --- a sample, and every raw-bytes entry, through the forms ---------------------------
+
+
+def _sample(corpus_files: dict[str, list[Entry]]) -> list[Entry]:
+    """Every 8th XSS payload, every 12th naughty string, and every raw-bytes entry."""
+    xss, naughty = corpus_files["xss-payloads.txt"], corpus_files["naughty-strings.txt"]
+    raw = [e for e in xss + naughty if isinstance(e.value, bytes)]
+    return xss[::8] + naughty[::12] + raw
+
+
+def _post(client, path: str, fields: dict, token: str):
+    started = time.perf_counter()
+    resp = client.post(
+        path, data=form_body({**fields, "csrf_token": token}), content_type="application/x-www-form-urlencoded"
+    )
+    elapsed = time.perf_counter() - started
+    assert elapsed < SLOW, f"{path} took {elapsed:.1f}s"
+    return resp
+
+
+def test_sample_through_the_forms(app, client, corpus_files, setup_ids, monkeypatch):
+    monkeypatch.setitem(app.config, "THREADS_PER_PAGE", 1000)
+    AuthActions(client).login("corpus")
+    token = csrf_token(client, "/")
+    with app.app_context():
+        author = db.session.get(User, setup_ids["author"])
+        host = services.create_topic(
+            db.session.get(Category, setup_ids["category"]),
+            author=author,
+            title="Replies from the corpus",
+            body="Reply below.",
+        )
+        db.session.commit()
+        host_id = host.id
+    new_path = f"/c/{setup_ids['slug']}/new"
+    replies: dict[int, Entry] = {}
+    for entry in _sample(corpus_files):
+        value = entry.value
+        text = entry.text
+
+        # As a title and opening post.
+        resp = _post(client, new_path, {"title": value, "body": value}, token)
+        refused = _expect_title_refused(text) or _expect_body_refused(text)
+        if refused:
+            assert resp.status_code == 422, f"new topic {entry}: {resp.status_code}"
+            assert_page_safe(resp, f"new-topic form redisplaying {entry}")
+        else:
+            assert resp.status_code == 302, f"new topic {entry}: {resp.status_code}"
+            landing = client.get(resp.location)
+            doc = assert_page_safe(landing, f"topic from {entry}")
+            assert doc.one("h1").text == " ".join(text.split())
+
+        # As a reply; then as the post being answered on the reply form.
+        resp = _post(client, f"/t/{host_id}/reply", {"body": value}, token)
+        if _expect_body_refused(text):
+            assert resp.status_code == 422, f"reply {entry}: {resp.status_code}"
+            assert_page_safe(resp, f"reply form redisplaying {entry}")
+            continue
+        assert resp.status_code == 302, f"reply {entry}: {resp.status_code}"
+        post_id = int(resp.location.rsplit("/", 1)[1])
+        replies[post_id] = entry
+        if len(replies) % 4 == 1:
+            assert_page_safe(client.get(f"/t/{host_id}/reply?to={post_id}"), f"reply form quoting {entry}")
+
+    with app.app_context():
+        stored = dict(db.session.execute(select(Post.id, Post.body).where(Post.id.in_(replies))).all())
+    for post_id, entry in replies.items():
+        assert stored[post_id] == entry.text.replace("\r\n", "\n"), f"round trip: {entry}"
+    resp = client.get(f"/t/{host_id}")
+    doc = assert_page_safe(resp, "topic page with the sampled replies")
+    assert len(doc.find_all("article", cls="post")) > 80
+
+
+def test_the_checker_catches_unsafe_markup():
+    """The assertions above are only worth something if they fail on bad pages."""
+
+    class Fake:
+        status_code = 200
+
+        def __init__(self, text):
+            self.text = text
+
+        def get_data(self, as_text=True):
+            return self.text
+
+    wrap = '<html><head><style>x</style></head><body><main><h1>T</h1><article class="post"><div class="post-body">{}</div></article></main></body></html>'
+    assert_page_safe(Fake(wrap.format('<p><a href="https://x.invalid" rel="nofollow ugc noopener">ok</a></p>')), "good")
+    for bad in [
+        "<script>alert(1)</script>",
+        '<p onclick="x">p</p>',
+        '<a href="jav&#x09;ascript:alert(1)" rel="nofollow ugc noopener">x</a>',
+        '<a href=" JAVASCRIPT:alert(1)" rel="nofollow ugc noopener">x</a>',
+        '<a href="data:text/html,x" rel="nofollow ugc noopener">x</a>',
+        "<img src=x>",
+        "<style>body{}</style>",
+        "<form action=//evil></form>",
+        '<iframe src="https://x.invalid"></iframe>',
+        '<svg><a xlink:href="javascript:x">x</a></svg>',
+        '<a href="https://x.invalid">no rel</a>',
+        '<p style="x">p</p>',
+        '<span title="x">span is not allowed</span>',
+    ]:
+        with pytest.raises(AssertionError):
+            assert_page_safe(Fake(wrap.format(bad)), bad)
