@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from forum import markup
+from forum import markup, signals
 from forum.extensions import db
 from forum.models import Category, Post, Topic, User
 from forum.models.base import utcnow
@@ -70,12 +70,15 @@ def create_topic(category: Category, *, author: User, title: str, body: str) -> 
     now = utcnow()
     topic = Topic(category=category, author=author, title=title, created_at=now, last_post_at=now, last_poster=author)
     db.session.add(topic)
-    db.session.add(Post(topic=topic, author=author, is_first=True, body=body, body_html=html, created_at=now))
+    first_post = Post(topic=topic, author=author, is_first=True, body=body, body_html=html, created_at=now)
+    db.session.add(first_post)
     db.session.flush()
     db.session.execute(
         update(Category).where(Category.id == category.id).values(topic_count=Category.topic_count + 1)
     )
     db.session.refresh(category)
+    signals.topic_created.send(topic)
+    signals.post_created.send(first_post)
     return topic
 
 
@@ -104,6 +107,7 @@ def reply_to_topic(topic: Topic, *, author: User, body: str, parent: Post | None
     )
     db.session.flush()
     db.session.refresh(topic)
+    signals.post_created.send(post)
     return post
 
 

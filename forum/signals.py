@@ -1,0 +1,28 @@
+"""Cross-feature wiring: features announce what happened; others listen.
+
+Signals are sent by services inside the transaction, before the commit, so a
+receiver's own writes (a log entry, a search outbox row, resolved state) join the
+same transaction. Receivers must not commit. Side effects outside the database go
+through :func:`forum.aftercommit.after_commit`.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: the Post. kwargs: none.
+post_created = _signals.signal("post-created")
+#: sender: the Post. kwargs: editor, revision.
+post_edited = _signals.signal("post-edited")
+#: sender: the Post. kwargs: actor (None if automatic), reason.
+post_hidden = _signals.signal("post-hidden")
+#: sender: the Post. kwargs: actor, reason.
+post_restored = _signals.signal("post-restored")
+#: sender: the Topic. kwargs: none.
+topic_created = _signals.signal("topic-created")
+#: sender: the Topic. kwargs: actor, old_category, reason.
+topic_moved = _signals.signal("topic-moved")
+#: sender: the Topic. kwargs: actor, reason, into (the target Topic).
+topic_merged = _signals.signal("topic-merged")
+#: sender: the Topic. kwargs: editor (title changes).
+topic_edited = _signals.signal("topic-edited")
