@@ -26,14 +26,21 @@ def _is_admin(user: Any) -> bool:
     return _signed_in(user) and user.is_admin
 
 
+# Taking part (posting, replying, voting, flagging, giving kudos) needs a signed-in
+# account with a verified email. Every member action builds on this one fact, so
+# that a later restriction (such as a suspension) applies everywhere at once.
+def _can_participate(user: Any) -> bool:
+    return _signed_in(user) and user.is_verified
+
+
 # A member may start a topic in any category once their email is verified.
 def can_create_topic(user: User | None, category: Category | None = None) -> bool:
-    return _signed_in(user) and user.is_verified
+    return _can_participate(user)
 
 
 # A member may reply to any topic once their email is verified.
 def can_reply_to_topic(user: User | None, topic: Topic | None = None) -> bool:
-    return _signed_in(user) and user.is_verified
+    return _can_participate(user)
 
 
 # Staff (customer care, moderators, executives, admins) may pin and unpin topics.
