@@ -87,3 +87,88 @@ def require(predicate, user, obj=None) -> None:
 
         abort(login_manager.unauthorized())
     abort(403)
+
+
+# --- messages ---
+
+#: Roles that make up the Customer Care team for private conversations: "staff"
+#: (Customer Care), "executive" (Head of Customer Care) and "admin" (who runs the
+#: site and can reassign roles anyway, so excluding them would protect nothing).
+#: Moderators are NOT in it: they look after public content, and member-to-team
+#: conversations are account casework they must not read.
+CARE_TEAM_ROLES = frozenset({"staff", "executive", "admin"})
+
+
+def _is_care_team(user: Any) -> bool:
+    return _signed_in(user) and user.role in CARE_TEAM_ROLES
+
+
+def _member_dms_enabled() -> bool:
+    from flask import current_app
+
+    return bool(current_app.config.get("MEMBER_DMS"))
+
+
+# The staff inbox (/staff/inbox) of team conversations: the Customer Care team only.
+def can_use_staff_inbox(user: User | None, obj: Any = None) -> bool:
+    return _is_care_team(user)
+
+
+# A conversation can be read by its participants; a team conversation also by
+# anyone in the Customer Care team (not by moderators who are not in it). Views
+# answer 404, not 403, when this is false, so that ids leak nothing.
+def can_read_conversation(user: User | None, conversation: Any) -> bool:
+    if not _signed_in(user) or conversation is None:
+        return False
+    if conversation.is_team:
+        return conversation.member_id == user.id or _is_care_team(user)
+    return user.id in conversation.participant_ids
+
+
+# Writing in a conversation: those who can read it and can take part (verified),
+# while it is open.
+def can_reply_to_conversation(user: User | None, conversation: Any) -> bool:
+    return _can_participate(user) and can_read_conversation(user, conversation) and not conversation.is_closed
+
+
+# Either side may close a conversation and reopen it.
+def can_close_conversation(user: User | None, conversation: Any) -> bool:
+    return _can_participate(user) and can_read_conversation(user, conversation)
+
+
+# Only the Customer Care team assigns team conversations (to themselves), and sees
+# the assignment history.
+def can_assign_conversation(user: User | None, conversation: Any) -> bool:
+    return _is_care_team(user) and conversation is not None and conversation.is_team
+
+
+# Any member who can take part may write to Customer Care as a team.
+def can_contact_team(user: User | None, obj: Any = None) -> bool:
+    return _can_participate(user)
+
+
+# Messaging a named person: the Customer Care team may start a conversation with
+# any member outside the team; everyone else (moderators included) only when
+# MEMBER_DMS is on, and never with themselves.
+def can_message_user(user: User | None, target: User | None = None) -> bool:
+    if not _can_participate(user) or (target is not None and target.id == user.id):
+        return False
+    if _is_care_team(user) and (target is None or not _is_care_team(target)):
+        return True
+    return _member_dms_enabled()
+
+
+PREDICATES.update(
+    {
+        f.__name__: f
+        for f in (
+            can_use_staff_inbox,
+            can_read_conversation,
+            can_reply_to_conversation,
+            can_close_conversation,
+            can_assign_conversation,
+            can_contact_team,
+            can_message_user,
+        )
+    }
+)

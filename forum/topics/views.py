@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from forum import personal_data
 from forum.extensions import db
 from forum.models import Post
 from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic, require
@@ -85,7 +86,8 @@ def new_topic(slug: str):
     form = forms.NewTopicForm()
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:150]
-    if form.validate_on_submit():
+    guard = personal_data.review_submission(form.title.data, form.body.data)
+    if form.validate_on_submit() and not guard.held:
         try:
             topic = services.create_topic(category, author=current_user, title=form.title.data, body=form.body.data)
             db.session.commit()
@@ -95,7 +97,9 @@ def new_topic(slug: str):
         else:
             flash("Your topic is posted.", "success")
             return redirect(_topic_url(topic))
-    return render_template("topics/new_topic.html", category=category, form=form), 422 if form.errors else 200
+    return render_template(
+        "topics/new_topic.html", category=category, form=form, personal_data=guard
+    ), 422 if form.errors else 200
 
 
 @bp.route(f"/t/<{ID}:topic_id>")
@@ -132,7 +136,8 @@ def reply(topic_id: int):
         if parent.topic_id != topic.id:
             abort(400, "You can only reply to a post of this topic.")
         form.parent_id.data = str(parent.id)
-    if form.validate_on_submit():
+    guard = personal_data.review_submission(form.body.data)
+    if form.validate_on_submit() and not guard.held:
         try:
             post = services.reply_to_topic(topic, author=current_user, body=form.body.data, parent=parent)
             db.session.commit()
@@ -142,7 +147,9 @@ def reply(topic_id: int):
         else:
             flash("Your reply is posted.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))
-    return render_template("topics/reply.html", topic=topic, parent=parent, form=form), 422 if form.errors else 200
+    return render_template(
+        "topics/reply.html", topic=topic, parent=parent, form=form, personal_data=guard
+    ), 422 if form.errors else 200
 
 
 @bp.route(f"/p/<{ID}:post_id>")

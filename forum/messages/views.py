@@ -1,0 +1,248 @@
+"""``/messages``: private conversations; ``/staff/inbox``: the team's inbox.
+
+A conversation the viewer may not read answers 404 (never 403), so guessed ids
+reveal nothing. Anonymous visitors are sent to the sign-in page first.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum.accounts.forms import EmptyForm
+from forum.accounts.services import get_user_by_username
+from forum.extensions import db
+from forum.messages import bp, forms, queries, services
+from forum.models import Topic
+from forum.permissions import (
+    _is_care_team,
+    can_contact_team,
+    can_message_user,
+    can_read_conversation,
+    can_use_staff_inbox,
+    require,
+)
+from forum.web import page_arg
+
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
+
+
+def _load_or_404(conversation_id: int):
+    conversation = queries.get_conversation(conversation_id)
+    if conversation is None or not can_read_conversation(current_user, conversation):
+        abort(404)
+    return conversation
+
+
+def _unverified():
+    return render_template("accounts/unverified.html"), 403
+
+
+def _form_error(form, exc: services.MessageError) -> None:
+    field = getattr(form, exc.field or "body", None) or form.body
+    field.errors = [*field.errors, str(exc)]
+
+
+def _topic_or_404(raw: str | None) -> Topic | None:
+    if not raw:
+        return None
+    topic = db.session.get(Topic, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if topic is None:
+        abort(404)
+    return topic
+
+
+@bp.route("/messages")
+@login_required
+def index():
+    """The signed-in user's conversations, latest first."""
+    page = queries.user_conversations(current_user, page_arg())
+    if page.page > page.pages:
+        abort(404)
+    return render_template("messages/index.html", page=page)
+
+
+@bp.route("/messages/new", methods=["GET", "POST"])
+@login_required
+def new_conversation():
+    """Start a conversation: with Customer Care (members), or with a named member."""
+    if not current_user.is_verified:
+        return _unverified()
+    form = forms.NewConversationForm()
+    if request.method == "GET":
+        form.to.data = request.args.get("to", "")[:60].strip()
+        form.topic_id.data = request.args.get("topic", "")[:12]
+    recipient = get_user_by_username(form.to.data) if form.to.data else None
+    if form.to.data and recipient is None and request.method == "GET":
+        abort(404, "There is no member with that username.")
+    topic = _topic_or_404(form.topic_id.data if not form.topic_id.errors else None)
+    if recipient is not None and not can_message_user(current_user, recipient):
+        abort(403, services.MEMBER_DMS_OFF if recipient.id != current_user.id else "You cannot message yourself.")
+    if recipient is None and not form.to.data:
+        require(can_contact_team, current_user)
+    if request.method == "GET":
+        if topic is not None:
+            form.subject.data = f"About your topic: {topic.title}"[: services.SUBJECT_MAX]
+            form.notice_on_topic.data = _is_care_team(current_user) and recipient is not None
+    if form.validate_on_submit():
+        if form.to.data and recipient is None:
+            form.to.errors = [f"There is no member called “{form.to.data}”."]
+        else:
+            try:
+                conv = services.start_conversation(
+                    current_user, recipient, subject=form.subject.data, body=form.body.data, topic=topic,
+                    notice_on_topic=bool(form.notice_on_topic.data),
+                )
+                db.session.commit()
+            except services.NotAllowed as exc:
+                db.session.rollback()
+                abort(403, str(exc))
+            except services.MessageError as exc:
+                db.session.rollback()
+                _form_error(form, exc)
+            else:
+                flash("Your message is sent.", "success")
+                return redirect(services.conversation_url(conv))
+    return render_template(
+        "messages/new.html", form=form, recipient=recipient, topic=topic
+    ), 422 if form.errors else 200
+
+
+@bp.route("/messages/private", methods=["POST"])
+@login_required
+def send_privately():
+    """The personal-data guard's button: send a public draft to Customer Care instead."""
+    if not current_user.is_verified:
+        return _unverified()
+    require(can_contact_team, current_user)
+    form = forms.SendPrivatelyForm()
+    if not form.validate_on_submit():
+        abort(400, "That request could not be understood. Go back and try again.")
+    topic = _topic_or_404(form.topic_id.data)
+    subject = form.title.data or (f"About: {topic.title}" if topic else "Private message")
+    subject = subject[: services.SUBJECT_MAX]
+    try:
+        conv = services.start_conversation(current_user, None, subject=subject, body=form.body.data, topic=topic)
+        db.session.commit()
+    except services.MessageError as exc:
+        db.session.rollback()
+        new_form = forms.NewConversationForm(formdata=None, subject=subject, body=form.body.data)
+        new_form.topic_id.data = str(topic.id) if topic else ""
+        new_form.body.errors = [str(exc)]
+        return render_template("messages/new.html", form=new_form, recipient=None, topic=topic), 422
+    flash("Sent privately to Customer Care. Nothing was posted publicly.", "success")
+    return redirect(services.conversation_url(conv))
+
+
+@bp.route(f"/messages/<{ID}:conversation_id>")
+@login_required
+def view_conversation(conversation_id: int):
+    """One conversation. Opening it marks its messages read."""
+    conversation = _load_or_404(conversation_id)
+    messages = queries.conversation_messages(conversation)
+    team = _is_care_team(current_user)
+    events = queries.conversation_events(conversation, team=team)
+    # The one write on a GET: reading is what marks a conversation read.
+    if services.mark_read(conversation, current_user):
+        db.session.commit()
+    timeline = sorted([("message", m) for m in messages] + [("event", e) for e in events], key=lambda x: x[1].created_at)
+    return render_template(
+        "messages/view.html", conversation=conversation, timeline=timeline, form=forms.MessageForm(),
+        action_form=EmptyForm(), assign_form=forms.InboxActionForm(),
+    )
+
+
+@bp.route(f"/messages/<{ID}:conversation_id>/reply", methods=["POST"])
+@login_required
+def reply(conversation_id: int):
+    """Write in a conversation."""
+    conversation = _load_or_404(conversation_id)
+    if not current_user.is_verified:
+        return _unverified()
+    form = forms.MessageForm()
+    if form.validate_on_submit():
+        try:
+            services.send_message(conversation, author=current_user, body=form.body.data)
+            db.session.commit()
+        except services.NotAllowed as exc:
+            db.session.rollback()
+            abort(403, str(exc))
+        except services.MessageError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            flash("Your message is sent.", "success")
+            return redirect(services.conversation_url(conversation))
+    messages = queries.conversation_messages(conversation)
+    events = queries.conversation_events(conversation, team=_is_care_team(current_user))
+    timeline = sorted([("message", m) for m in messages] + [("event", e) for e in events], key=lambda x: x[1].created_at)
+    return render_template(
+        "messages/view.html", conversation=conversation, timeline=timeline, form=form,
+        action_form=EmptyForm(), assign_form=forms.InboxActionForm(),
+    ), 422
+
+
+def _close_or_reopen(conversation_id: int, closed: bool):
+    conversation = _load_or_404(conversation_id)
+    if not current_user.is_verified:
+        return _unverified()
+    if not EmptyForm().validate_on_submit():
+        abort(400, "Bad request: reload the page and try again.")
+    try:
+        changed = services.set_closed(conversation, closed, actor=current_user)
+    except services.NotAllowed as exc:
+        abort(403, str(exc))
+    db.session.commit()
+    if changed:
+        flash("Conversation closed." if closed else "Conversation reopened.", "success")
+    return redirect(services.conversation_url(conversation))
+
+
+@bp.route(f"/messages/<{ID}:conversation_id>/close", methods=["POST"])
+@login_required
+def close(conversation_id: int):
+    """Close a conversation (either side)."""
+    return _close_or_reopen(conversation_id, True)
+
+
+@bp.route(f"/messages/<{ID}:conversation_id>/reopen", methods=["POST"])
+@login_required
+def reopen(conversation_id: int):
+    """Reopen a closed conversation (either side)."""
+    return _close_or_reopen(conversation_id, False)
+
+
+@bp.route(f"/messages/<{ID}:conversation_id>/assign", methods=["POST"])
+@login_required
+def assign(conversation_id: int):
+    """Pick up a team conversation (action=me) or put it back (action=none)."""
+    conversation = _load_or_404(conversation_id)
+    require(can_use_staff_inbox, current_user)
+    form = forms.InboxActionForm()
+    if not form.validate_on_submit():
+        abort(400, "Bad assignment request.")
+    try:
+        changed = services.assign(
+            conversation, actor=current_user, assignee=current_user if form.action.data == "me" else None
+        )
+    except services.NotAllowed as exc:
+        abort(403, str(exc))
+    db.session.commit()
+    if changed:
+        flash("Assigned to you." if form.action.data == "me" else "Unassigned.", "success")
+    return redirect(request.form.get("back") == "inbox" and url_for("messages.staff_inbox") or services.conversation_url(conversation))
+
+
+@bp.route("/staff/inbox")
+@login_required
+def staff_inbox():
+    """Open team conversations, oldest waiting first; filter mine/unassigned/all."""
+    require(can_use_staff_inbox, current_user)
+    which = request.args.get("show", "all")
+    if which not in queries.INBOX_FILTERS:
+        abort(400, "Show one of: all, unassigned, mine.")
+    page = queries.inbox(current_user, which, page_arg())
+    if page.page > page.pages:
+        abort(404)
+    return render_template("messages/inbox.html", page=page, which=which, assign_form=forms.InboxActionForm())
