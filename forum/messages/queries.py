@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from forum.extensions import db
-from forum.models import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact, User
+from forum.models import Conversation, ConversationEvent, ConversationParticipant, Message, User
 from forum.models.messages import KIND_TEAM
 from forum.topics.queries import Page
 
@@ -113,7 +113,3 @@ def inbox(user: User, which: str, page: int) -> Page:
     )
     return Page(items, page, PER_PAGE, total)
 
-
-def topic_was_contacted(topic_id: int) -> bool:
-    """Whether Customer Care has contacted someone privately about this topic."""
-    return bool(db.session.scalar(select(exists().where(TopicContact.topic_id == topic_id))))

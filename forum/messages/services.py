@@ -151,6 +151,7 @@ def start_conversation(
         )
     if notice_on_topic:
         db.session.add(TopicContact(topic_id=topic.id, conversation_id=conv.id, created_by_id=author.id, created_at=now))
+        topic.private_contact_at = now
     send_message(conv, author=author, body=body)
     return conv
 

@@ -17,9 +17,9 @@ def unread_messages() -> int:
 
 
 def topic_private_contact(topic) -> bool:
-    from forum.messages.queries import topic_was_contacted
-
-    return topic_was_contacted(topic.id)
+    """Whether the topic shows "Customer Care has contacted you privately" (no query:
+    the topic carries ``private_contact_at``, set with each ``TopicContact``)."""
+    return topic.private_contact_at is not None
 
 
 def staff_signature(user) -> str:

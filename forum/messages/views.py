@@ -47,7 +47,9 @@ def _form_error(form, exc: services.MessageError) -> None:
 def _topic_or_404(raw: str | None) -> Topic | None:
     if not raw:
         return None
-    topic = db.session.get(Topic, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if not (raw.isascii() and raw.isdigit()):
+        abort(400, "That topic reference is not a topic number.")
+    topic = db.session.get(Topic, int(raw)) if len(raw) < 10 else None
     if topic is None:
         abort(404)
     return topic
@@ -76,7 +78,7 @@ def new_conversation():
     recipient = get_user_by_username(form.to.data) if form.to.data else None
     if form.to.data and recipient is None and request.method == "GET":
         abort(404, "There is no member with that username.")
-    topic = _topic_or_404(form.topic_id.data if not form.topic_id.errors else None)
+    topic = _topic_or_404(form.topic_id.data)
     if recipient is not None and not can_message_user(current_user, recipient):
         abort(403, services.MEMBER_DMS_OFF if recipient.id != current_user.id else "You cannot message yourself.")
     if recipient is None and not form.to.data:

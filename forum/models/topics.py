@@ -58,6 +58,9 @@ class Topic(db.Model):
     reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_post_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When Customer Care last contacted a member privately about this topic (see
+    #: ``TopicContact``); the page shows a notice, no query needed. Kept by forum.messages.
+    private_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

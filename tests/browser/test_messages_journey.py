@@ -12,16 +12,9 @@ from forum.accounts import services as accounts
 from forum.extensions import db
 from forum.models import Category
 from forum.topics import services as topics
-from tests.browser.conftest import chromium, live_server, new_page  # noqa: F401 - fixtures
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _clean_tables():
-    """The browser tests own their live-server database (see tests/browser/conftest.py)."""
-    return
 
 
 def sign_in(page: Page, url: str, username: str) -> None:
@@ -33,7 +26,7 @@ def sign_in(page: Page, url: str, username: str) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_staff_contact_member_privately_from_topic(live_server, new_page, javascript):  # noqa: F811
+def test_staff_contact_member_privately_from_topic(live_server, new_page, javascript):
     tag = "js" if javascript else "nojs"
     member_name, staff_name = f"mia_{tag}", f"care_{tag}"
     with live_server.app.app_context():
