@@ -97,6 +97,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(notifications.bp)
 
+    from forum import moderation
+
+    app.register_blueprint(moderation.bp)
+
     from forum.errors import register_error_handlers
     from forum.templating import register_template_helpers
 
