@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from forum.models import FLAG_REASONS
@@ -58,8 +59,11 @@ class MergeForm(ReasonForm):
     )
 
 
-SUSPEND_CHOICES = [("1", "1 day"), ("3", "3 days"), ("7", "7 days"), ("30", "30 days"), ("90", "90 days"),
-                   ("365", "1 year"), ("indefinite", "Indefinitely")]
+SUSPEND_CHOICES = [
+    SelectChoice(value, label)
+    for value, label in (("1", "1 day"), ("3", "3 days"), ("7", "7 days"), ("30", "30 days"), ("90", "90 days"),
+                         ("365", "1 year"), ("indefinite", "Indefinitely"))
+]
 
 
 class SuspendForm(ReasonForm):
@@ -67,7 +71,7 @@ class SuspendForm(ReasonForm):
 
 
 class FlagForm(FlaskForm):
-    reason = RadioField("Why?", choices=list(FLAG_REASONS.items()),
+    reason = RadioField("Why?", choices=[SelectChoice(k, v) for k, v in FLAG_REASONS.items()],
                         validators=[DataRequired("Choose why you are flagging this post.")])
     note = TextAreaField("Details (required for “Other”)", validators=[Optional(), Length(max=FLAG_NOTE_MAX)])
 
@@ -78,5 +82,5 @@ class AppealForm(FlaskForm):
 
 
 class DecideAppealForm(ReasonForm):
-    outcome = RadioField("Decision", choices=[("granted", "Grant"), ("denied", "Deny")],
+    outcome = RadioField("Decision", choices=[SelectChoice("granted", "Grant"), SelectChoice("denied", "Deny")],
                          validators=[DataRequired("Grant or deny the appeal.")])

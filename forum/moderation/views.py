@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from forum.extensions import db
 from forum.models import Appeal, Category, Post, Topic
@@ -180,7 +181,7 @@ def move_topic(topic_id: int):
     require(can_moderate, current_user, topic)
     form = forms.MoveForm()
     categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
-    form.category.choices = [(c.id, c.name) for c in categories]
+    form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
     if request.method == "GET":
         form.category.data = topic.category_id
     if form.validate_on_submit():
