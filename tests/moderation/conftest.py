@@ -14,7 +14,7 @@ MODERATORS = ("moderator", "admin")
 
 
 @pytest.fixture
-def world(make_user, build, category):
+def world(make_user, build, category):  # noqa: F811 - fixtures imported above
     """author (member) wrote a topic and a reply; other, mod, care (staff), boss (admin)."""
     users = {
         "author": make_user("alice"),

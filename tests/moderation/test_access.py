@@ -55,9 +55,11 @@ def test_hide_post_matrix(client, app, world, as_viewer, post_form, get, viewer)
     with app.app_context():
         hidden = get.post(world["reply"]).is_hidden
     if viewer in ("moderator", "admin"):
-        assert resp.status_code == 302 and hidden
+        assert resp.status_code == 302
+        assert hidden
     else:
-        assert resp.status_code == (LOGIN if viewer == "anonymous" else FORBIDDEN) and not hidden
+        assert resp.status_code == (LOGIN if viewer == "anonymous" else FORBIDDEN)
+        assert not hidden
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
@@ -73,9 +75,11 @@ def test_decide_appeal_matrix(client, app, world, as_viewer, post_form, get, vie
     with app.app_context():
         restored = not get.post(world["reply"]).is_hidden
     if viewer in ("moderator", "admin"):
-        assert resp.status_code == 302 and restored
+        assert resp.status_code == 302
+        assert restored
     else:
-        assert resp.status_code == (LOGIN if viewer == "anonymous" else FORBIDDEN) and not restored
+        assert resp.status_code == (LOGIN if viewer == "anonymous" else FORBIDDEN)
+        assert not restored
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)

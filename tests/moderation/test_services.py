@@ -51,7 +51,9 @@ def test_author_edit_writes_revision_but_no_log(app_ctx, world, get):
     db.session.commit()
     assert (rev.number, rev.old_body, rev.new_body, rev.editor_id) == (
         1, "My number is 07700 900123, call me.", "My number is private.", alice.id)
-    assert post.revision_count == 1 and post.edited_at is not None and post.moderator_edit_reason is None
+    assert post.revision_count == 1
+    assert post.edited_at is not None
+    assert post.moderator_edit_reason is None
     assert "private" in post.body_html
     assert _log() == []
     # A second edit: a second revision; the same text again is a no-op.
@@ -84,10 +86,12 @@ def test_moderator_edit_needs_reason_logs_and_notifies(app_ctx, world, get):
     assert (entry.actor_id, entry.target_id, entry.subject_user_id, entry.reason) == (
         mona.id, post.id, post.author_id, "Personal data removed")
     (note,) = _notes(post.author_id)
-    assert "Personal data removed" in note.text and note.kind == "moderation"
+    assert "Personal data removed" in note.text
+    assert note.kind == "moderation"
     # The old text (the phone number) is only for staff in the history.
     (public,) = queries.post_history(post, viewer_is_staff=False)
-    assert public.redacted and public.diff == []
+    assert public.redacted
+    assert public.diff == []
     (staff,) = queries.post_history(post, viewer_is_staff=True)
     assert ("del", "My number is 07700 900123, call me.") in staff.diff
 
@@ -234,7 +238,8 @@ def test_every_write_path_leaves_text_or_a_revision_and_a_log(app_ctx, world, ge
         assert p.revision_count == len(revs)
         for r in revs:
             if r.editor_id != p.author_id:
-                assert r.reason and any(e.target_id == p.id and e.reason == r.reason for e in _log("edit_post"))
+                assert r.reason
+                assert any(e.target_id == p.id and e.reason == r.reason for e in _log("edit_post"))
     logged = {e.action for e in _log()}
     assert logged >= {"hide_post", "restore_post", "edit_post", "delete_spam", "lock_topic", "pin_topic",
                       "move_topic", "merge_topic", "suspend_user", "change_role", "appeal_granted"} - {"appeal_granted"}
@@ -256,7 +261,9 @@ def test_hide_keeps_the_post_logs_notifies_and_signals(app_ctx, world, get):
     finally:
         signals.post_hidden.receivers.clear()
     post = get.post(world["reply"])
-    assert post.is_hidden and post.body.startswith("My number") and post.hidden_by_id == mona.id
+    assert post.is_hidden
+    assert post.body.startswith("My number")
+    assert post.hidden_by_id == mona.id
     assert seen == [(post.id, "Phone number in post")]
     assert [e.action for e in _log()] == ["hide_post"]
     assert "Phone number in post" in _notes(post.author_id)[0].text
@@ -278,9 +285,11 @@ def test_spam_log_does_not_repeat_the_spam(app_ctx, world, get):
     mod.delete_spam(first, actor=get.user(world, "moderator"), reason="Advertising")
     db.session.commit()
     (row,) = queries.moderation_log(1).items
-    assert row.entry.action == "delete_spam" and row.topic is None
+    assert row.entry.action == "delete_spam"
+    assert row.topic is None
     assert "PILLS" not in (row.entry.summary + row.entry.reason)
-    assert first.is_hidden and first.hidden_staff_only
+    assert first.is_hidden
+    assert first.hidden_staff_only
 
 
 def test_log_entries_cannot_be_changed_or_deleted(app_ctx, world, get):
@@ -374,10 +383,13 @@ def test_three_spam_flags_hide_automatically(app_ctx, world, get):
     db.session.commit()
     assert post.is_hidden
     (entry,) = _log()
-    assert entry.is_automatic and entry.actor_id is None and "3 members flagged it as spam" in entry.reason
+    assert entry.is_automatic
+    assert entry.actor_id is None
+    assert "3 members flagged it as spam" in entry.reason
     # Still pending review: the flags stay open in the queue.
     (item,) = queries.review_queue()
-    assert item.flag_count == 3 and item.post.id == post.id
+    assert item.flag_count == 3
+    assert item.post.id == post.id
 
 
 def test_queue_order_urgent_then_most_flagged(app_ctx, world, get):
@@ -414,7 +426,8 @@ def test_appeal_once_and_outcome_logged(app_ctx, world, get):
         mod.appeal_post(post, user=alice, text="again")
     mod.decide_appeal(appeal, actor=mona, granted=True, reason="It is the shop's number")
     db.session.commit()
-    assert not post.is_hidden and appeal.outcome == "granted"
+    assert not post.is_hidden
+    assert appeal.outcome == "granted"
     assert [e.action for e in _log()] == ["hide_post", "restore_post", "appeal_granted"]
     with pytest.raises(mod.ModerationError, match="already decided"):
         mod.decide_appeal(appeal, actor=mona, granted=False, reason="x")
@@ -433,9 +446,12 @@ def test_suspension_refuses_every_member_action(app_ctx, world, get):
         mod.suspend_user(mona, actor=mona, reason="x", days=1)
     mod.suspend_user(bob, actor=mona, reason="Abuse", days=7)
     db.session.commit()
-    assert bob.is_suspended and not bob.suspended_indefinitely
+    assert bob.is_suspended
+    assert not bob.suspended_indefinitely
     post = get.post(world["reply"])
-    assert not can_create_topic(bob) and not can_reply_to_topic(bob) and not can_flag_post(bob, post)
+    assert not can_create_topic(bob)
+    assert not can_reply_to_topic(bob)
+    assert not can_flag_post(bob, post)
     with pytest.raises(topics.PermissionDenied):
         topics.reply_to_topic(get.topic(world["topic"]), author=bob, body="hi")
     with pytest.raises(topics.PermissionDenied):
