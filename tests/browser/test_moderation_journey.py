@@ -11,16 +11,9 @@ from forum.accounts import services as account_services
 from forum.extensions import db
 from forum.models import Category
 from forum.topics import services as topics
-from tests.browser.conftest import chromium, live_server, new_page  # noqa: F401
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _clean_tables():
-    """The live server owns its database; skip the shared cleaner (and its app)."""
-    return
 
 
 def _sign_in(page: Page, live, username: str) -> None:
@@ -31,7 +24,7 @@ def _sign_in(page: Page, live, username: str) -> None:
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
 
 
-def test_hide_placeholder_log_and_appeal(live_server, new_page):  # noqa: F811
+def test_hide_placeholder_log_and_appeal(live_server, new_page):
     live = live_server
     with live.app.app_context():
         member = account_services.create_user(username="mod_journey_member", email="mjm@example.com",
