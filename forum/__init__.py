@@ -100,6 +100,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from forum import messages
 
     app.register_blueprint(messages.bp)
+    from forum import moderation
+
+    app.register_blueprint(moderation.bp)
 
     from forum.errors import register_error_handlers
     from forum.templating import register_template_helpers

@@ -36,6 +36,9 @@ class DefaultConfig:
     THREADS_PER_PAGE = 20
     MAX_REPLY_DEPTH = 4
 
+    #: The public moderation log names the moderator (and role); false shows "a moderator".
+    MODLOG_NAME_MODERATORS = True
+
     REDIS_URL = None
     RATELIMIT_ENABLED = True
     RATELIMIT_AUTH = "20 per minute"

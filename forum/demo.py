@@ -139,7 +139,7 @@ def _seed() -> None:
     db.session.flush()
     pinned = db.session.scalar(select(Topic).where(Topic.title.startswith("No 4G indoors")))
     if pinned is not None:
-        topics.set_pinned(pinned, True, actor=users["care.priya"])
+        topics.set_pinned(pinned, True, actor=users["care.priya"], reason="Known issue: the fix and workarounds are in this thread.")
     from forum.messages.demo import seed_messages
 
     seed_messages(users)

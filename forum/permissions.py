@@ -30,7 +30,7 @@ def _is_admin(user: Any) -> bool:
 # account with a verified email. Every member action builds on this one fact, so
 # that a later restriction (such as a suspension) applies everywhere at once.
 def _can_participate(user: Any) -> bool:
-    return _signed_in(user) and user.is_verified
+    return _signed_in(user) and user.is_verified and not user.is_suspended
 
 
 # A member may start a topic in any category once their email is verified.
@@ -38,8 +38,11 @@ def can_create_topic(user: User | None, category: Category | None = None) -> boo
     return _can_participate(user)
 
 
-# A member may reply to any topic once their email is verified.
+# A member may reply to any topic once their email is verified; a locked topic
+# takes replies from moderators only.
 def can_reply_to_topic(user: User | None, topic: Topic | None = None) -> bool:
+    if topic is not None and getattr(topic, "is_locked", False):
+        return _can_participate(user) and _is_moderator(user)
     return _can_participate(user)
 
 
@@ -156,6 +159,66 @@ def can_message_user(user: User | None, target: User | None = None) -> bool:
     if _is_care_team(user) and (target is None or not _is_care_team(target)):
         return True
     return _member_dms_enabled()
+# --- moderation ---
+#: Roles that moderate: hide, restore, edit others' posts, lock, move, merge, suspend,
+#: work the review queue.
+MODERATOR_ROLES = frozenset({"moderator", "admin"})
+
+
+def _is_moderator(user: Any) -> bool:
+    return _signed_in(user) and user.role in MODERATOR_ROLES
+
+
+def _is_author(user: Any, post: Any) -> bool:
+    return _signed_in(user) and post is not None and post.author_id == user.id
+
+
+# The author may edit their own post while they can take part and the topic is not
+# locked; moderators may edit any post (with a reason, checked by the service).
+def can_edit_post(user: User | None, post: Any = None) -> bool:
+    if _is_moderator(user):
+        return True
+    if post is None:
+        return _can_participate(user)
+    return _can_participate(user) and _is_author(user, post) and not post.topic.is_locked and not post.is_hidden
+
+
+# A topic's title is edited by its author (as the opening post) or by a moderator.
+def can_edit_topic_title(user: User | None, topic: Any = None) -> bool:
+    if _is_moderator(user):
+        return True
+    return _can_participate(user) and topic is not None and topic.author_id == user.id and not topic.is_locked
+
+
+# Moderators hide, restore and delete spam, lock, move and merge topics.
+def can_moderate(user: User | None, obj: Any = None) -> bool:
+    return _is_moderator(user)
+
+
+# Moderators suspend members, never themselves and never staff (change their role first).
+def can_suspend_user(user: User | None, target: Any = None) -> bool:
+    return _is_moderator(user) and (target is None or (target.id != user.id and not target.is_staff))
+
+
+# The original of a hidden post: its author and staff; personal data or spam: staff only.
+def can_view_hidden_post(user: User | None, post: Any = None) -> bool:
+    if post is None or not post.is_hidden:
+        return True
+    if _is_staff(user):
+        return True
+    return _is_author(user, post) and not post.hidden_staff_only
+
+
+# Verified members who can take part flag other members' posts (once each, checked by
+# the service); not their own.
+def can_flag_post(user: User | None, post: Any = None) -> bool:
+    return _can_participate(user) and (post is None or post.author_id != user.id)
+
+
+# The author appeals a moderation action on their own post (once, checked by the service).
+# A suspended author may appeal too: an appeal is how they contest it.
+def can_appeal_post(user: User | None, post: Any = None) -> bool:
+    return _signed_in(user) and user.is_verified and post is not None and _is_author(user, post)
 
 
 PREDICATES.update(
@@ -169,6 +232,13 @@ PREDICATES.update(
             can_assign_conversation,
             can_contact_team,
             can_message_user,
+            can_edit_post,
+            can_edit_topic_title,
+            can_moderate,
+            can_suspend_user,
+            can_view_hidden_post,
+            can_flag_post,
+            can_appeal_post,
         )
     }
 )

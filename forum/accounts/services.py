@@ -206,4 +206,8 @@ def set_role(user: User, new_role: str, *, changed_by: User | None, reason: str)
     user.role = new_role
     db.session.add(change)
     db.session.flush()
+    from forum.moderation.log import log_action
+
+    log_action(changed_by, "change_role", target_type="user", target_id=user.id, reason=reason, subject_user=user,
+               summary=f"{change.old_role} → {new_role}")
     return change

@@ -1,12 +1,20 @@
 """All models, in one package so that features can share them without import cycles."""
 
+from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
+from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
 
 __all__ = [
+    "FLAG_REASONS",
+    "Appeal",
+    "Flag",
+    "PostRevision",
+    "SilentEditError",
+    "TopicRevision",
     "ROLES",
     "STAFF_ROLES",
     "Category",

@@ -61,6 +61,12 @@ class Topic(db.Model):
     #: When Customer Care last contacted a member privately about this topic (see
     #: ``TopicContact``); the page shows a notice, no query needed. Kept by forum.messages.
     private_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Locked topics take no new replies (moderators still can); see forum.moderation.
+    is_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Set when a moderator merged this topic into another; its page then redirects there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
+    #: How many times the title was edited (each edit is a TopicRevision).
+    title_revision_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -105,9 +111,21 @@ class Post(db.Model):
     #: Sanitised HTML rendered from ``body`` by :mod:`forum.markup`. Never set directly.
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: How many times the text was edited; each edit is a PostRevision (forum.models.revisions).
+    revision_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The reason of the latest edit by someone other than the author, shown on the post.
+    moderator_edit_reason: Mapped[str | None] = mapped_column(Text)
+    #: Hidden by moderation: kept in the database, replaced by a placeholder for readers.
+    is_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    #: Hidden because it exposed personal data (or as spam): only staff may open the original.
+    hidden_staff_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     topic: Mapped[Topic] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys="Post.author_id")
     parent: Mapped[Post | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     @property

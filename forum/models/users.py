@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -42,10 +42,20 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="member", server_default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Suspended members can sign in and read, but take part in nothing (forum.moderation).
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_indefinitely: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
 
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        if self.suspended_indefinitely:
+            return True
+        return self.suspended_until is not None and self.suspended_until > utcnow()
 
     @property
     def is_staff(self) -> bool:

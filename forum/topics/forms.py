@@ -39,3 +39,5 @@ class ReplyForm(FlaskForm):
 
 class PinForm(FlaskForm):
     pinned = HiddenField(validators=[DataRequired(), Regexp(r"^[01]$")])
+    #: Shown publicly in the moderation log; the service refuses an empty one.
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])

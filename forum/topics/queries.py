@@ -43,6 +43,7 @@ def recent_topics(limit: int = 10) -> list[Topic]:
     return list(
         db.session.scalars(
             select(Topic)
+            .where(Topic.merged_into_id.is_(None))
             .options(joinedload(Topic.category), joinedload(Topic.last_poster), joinedload(Topic.author))
             .order_by(Topic.last_post_at.desc(), Topic.id.desc())
             .limit(limit)
@@ -61,7 +62,7 @@ def category_topics(category: Category, page: int) -> Page:
     total = category.topic_count
     topics = db.session.scalars(
         select(Topic)
-        .where(Topic.category_id == category.id)
+        .where(Topic.category_id == category.id, Topic.merged_into_id.is_(None))
         .options(joinedload(Topic.last_poster), joinedload(Topic.author))
         .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
         .limit(per_page)

@@ -8,7 +8,13 @@ from forum import markup, signals
 from forum.extensions import db
 from forum.models import Category, Post, Topic, User
 from forum.models.base import utcnow
-from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic
+from forum.permissions import (
+    can_create_topic,
+    can_edit_post,
+    can_edit_topic_title,
+    can_pin_topic,
+    can_reply_to_topic,
+)
 
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MIN, BODY_MAX = 1, markup.MAX_BODY_LENGTH
@@ -111,12 +117,146 @@ def reply_to_topic(topic: Topic, *, author: User, body: str, parent: Post | None
     return post
 
 
-def set_pinned(topic: Topic, pinned: bool, *, actor: User) -> bool:
-    """Pin or unpin a topic. Returns whether anything changed."""
+def set_pinned(topic: Topic, pinned: bool, *, actor: User, reason: str) -> bool:
+    """Pin or unpin a topic, with a reason for the public moderation log. Returns
+    whether anything changed."""
     if not can_pin_topic(actor, topic):
         raise PermissionDenied("Only staff can pin topics.")
+    reason = _clean_reason(reason)
+    if not reason:
+        raise TopicError(REASON_REQUIRED_MESSAGE, field="reason")
     if topic.is_pinned == pinned:
         return False
     topic.is_pinned = pinned
     db.session.flush()
+    _log_and_tell(
+        actor, "pin_topic" if pinned else "unpin_topic", topic.author_id, reason,
+        target_type="topic", target_id=topic.id, topic_id=topic.id,
+        text=f"A moderator {'pinned' if pinned else 'unpinned'} your topic “{topic.title}”: {reason}",
+        url=f"/t/{topic.id}",
+    )
     return True
+
+
+# --- edits: the one write path for member text (see forum.models.revisions) ---
+
+REASON_REQUIRED_MESSAGE = "Give a reason: it is shown publicly in the moderation log."
+REASON_MAX = 500
+STALE_EDIT_MESSAGE = (
+    "Someone changed this since you opened it. Your text is still below: compare it with the "
+    "current version (see the history), then save again."
+)
+
+
+class StaleEdit(TopicError):
+    """The text changed since the editor opened the form."""
+
+
+def _clean_reason(reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) > REASON_MAX:
+        raise TopicError(f"Reasons are at most {REASON_MAX} characters long.", field="reason")
+    if "\x00" in reason:
+        raise TopicError(NUL_MESSAGE, field="reason")
+    return reason
+
+
+def _log_and_tell(actor: User | None, action: str, author_id: int | None, reason: str, *, target_type: str,
+                  target_id: int, topic_id: int | None, text: str, url: str, summary: str = "") -> None:
+    """Write the public log entry for a staff action and tell the member concerned."""
+    from forum.moderation.log import log_action
+    from forum.notifications.services import notify
+
+    author = db.session.get(User, author_id) if author_id is not None else None
+    log_action(actor, action, target_type=target_type, target_id=target_id, reason=reason, subject_user=author,
+               topic_id=topic_id, summary=summary, automatic=actor is None)
+    if author is not None:
+        notify([author], kind="moderation", text=text, url=url, actor=actor)
+
+
+def edit_post(
+    post: Post,
+    *,
+    editor: User,
+    body: str,
+    reason: str | None = None,
+    base_revision: int | None = None,
+    old_text_staff_only: bool = False,
+):
+    """Change a post's text. The only code that may: every change records a
+    :class:`~forum.models.PostRevision` (old and new text, editor, time). An edit by
+    anyone but the author needs a reason, writes a moderation log entry and notifies
+    the author. ``base_revision`` is the ``revision_count`` the editor started from; a
+    different current count is a stale edit and is refused. Unchanged text is a no-op
+    (returns ``None``). ``old_text_staff_only`` hides the old text from non-staff in the
+    history (it exposed personal data).
+    """
+    from forum.models.revisions import PostRevision
+
+    if not can_edit_post(editor, post):
+        raise PermissionDenied("You cannot edit this post.")
+    by_other = editor.id != post.author_id
+    reason = _clean_reason(reason)
+    if by_other and not reason:
+        raise TopicError(REASON_REQUIRED_MESSAGE, field="reason")
+    if base_revision is not None and base_revision != post.revision_count:
+        raise StaleEdit(STALE_EDIT_MESSAGE, field="body")
+    body, html = _render_body(body)
+    if body == post.body:
+        return None
+    now = utcnow()
+    revision = PostRevision(
+        post=post, number=post.revision_count + 1, editor_id=editor.id, created_at=now, old_body=post.body,
+        new_body=body, reason=reason or None, by_moderator=by_other, old_text_staff_only=old_text_staff_only and by_other,
+    )
+    db.session.add(revision)
+    post.body, post.body_html = body, html
+    post.revision_count += 1
+    post.edited_at = now
+    if by_other:
+        post.moderator_edit_reason = reason
+    db.session.flush()
+    if by_other:
+        _log_and_tell(
+            editor, "edit_post", post.author_id, reason, target_type="post", target_id=post.id, topic_id=post.topic_id,
+            text=f"A moderator edited your post in “{post.topic.title}”: {reason}", url=f"/p/{post.id}/history",
+        )
+    signals.post_edited.send(post, editor=editor, revision=revision)
+    return revision
+
+
+def edit_topic_title(
+    topic: Topic, *, editor: User, title: str, reason: str | None = None, base_revision: int | None = None
+):
+    """Change a topic's title, with a :class:`~forum.models.TopicRevision`; the same rules
+    as :func:`edit_post` (reason, log and notice for non-authors, stale check)."""
+    from forum.models.revisions import TopicRevision
+
+    if not can_edit_topic_title(editor, topic):
+        raise PermissionDenied("You cannot edit this topic's title.")
+    by_other = editor.id != topic.author_id
+    reason = _clean_reason(reason)
+    if by_other and not reason:
+        raise TopicError(REASON_REQUIRED_MESSAGE, field="reason")
+    if base_revision is not None and base_revision != topic.title_revision_count:
+        raise StaleEdit(STALE_EDIT_MESSAGE, field="title")
+    title = _clean_title(title)
+    if title == topic.title:
+        return None
+    old_title = topic.title
+    revision = TopicRevision(
+        topic=topic, number=topic.title_revision_count + 1, editor_id=editor.id, old_title=old_title,
+        new_title=title, reason=reason or None, by_moderator=by_other,
+    )
+    db.session.add(revision)
+    topic.title = title
+    topic.title_revision_count += 1
+    db.session.flush()
+    if by_other:
+        _log_and_tell(
+            editor, "edit_title", topic.author_id, reason, target_type="topic", target_id=topic.id, topic_id=topic.id,
+            text=f"A moderator changed the title of your topic “{old_title}”: {reason}", url=f"/t/{topic.id}",
+            summary=f"title “{old_title}” → “{title}”",
+        )
+    signals.topic_edited.send(topic, editor=editor)
+    return revision

@@ -21,7 +21,10 @@ def _topic_url(topic, **kw):
 
 
 def _require_verified(predicate, obj):
-    """Anonymous -> login; signed in but unverified -> a page that says what to do."""
+    """Anonymous -> login; signed in but unverified -> a page that says what to do;
+    suspended -> a page that says why and until when."""
+    if current_user.is_authenticated and current_user.is_suspended:
+        return render_template("moderation/suspended.html"), 403
     if current_user.is_authenticated and not current_user.is_verified:
         return render_template("accounts/unverified.html"), 403
     require(predicate, current_user, obj)
@@ -107,6 +110,8 @@ def new_topic(slug: str):
 def view_topic(topic_id: int, slug: str | None = None):
     """A topic with one page of its threaded replies."""
     topic = _load_topic_or_404(topic_id)
+    if topic.merged_into_id is not None:  # merged by a moderator (forum.moderation)
+        return redirect(url_for("topics.view_topic", topic_id=topic.merged_into_id), 301)
     page_no = page_arg()
     first, page = queries.topic_page(topic, page_no)
     if page_no > page.pages:
@@ -171,7 +176,12 @@ def pin_topic(topic_id: int):
     form = forms.PinForm()
     if not form.validate_on_submit():
         abort(400, "Bad pin request.")
-    changed = services.set_pinned(topic, form.pinned.data == "1", actor=current_user)
+    try:
+        changed = services.set_pinned(topic, form.pinned.data == "1", actor=current_user, reason=form.reason.data)
+    except services.TopicError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(_topic_url(topic))
     db.session.commit()
     if changed:
         flash("Topic pinned." if topic.is_pinned else "Topic unpinned.", "success")

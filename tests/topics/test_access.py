@@ -30,7 +30,7 @@ def _pinned(app, topic_id) -> bool:
 @pytest.mark.parametrize("role", ROLES)
 def test_pin_matrix(client, app, signed_in, post_form, topic, role):
     signed_in(role)
-    resp = post_form(f"/t/{topic['id']}/pin", {"pinned": "1"})
+    resp = post_form(f"/t/{topic['id']}/pin", {"pinned": "1", "reason": "Many customers ask this"})
     if role not in STAFF_ROLES:
         assert resp.status_code == 403
         assert not _pinned(app, topic["id"])
@@ -44,7 +44,7 @@ def test_pin_matrix(client, app, signed_in, post_form, topic, role):
     # The button now offers to unpin.
     form = next(f for f in doc.find_all("form") if f.get("action") == f"/t/{topic['id']}/pin")
     assert form.find("button").text == "Unpin"
-    assert post_form(f"/t/{topic['id']}/pin", {"pinned": "0"}).status_code == 302
+    assert post_form(f"/t/{topic['id']}/pin", {"pinned": "0", "reason": "Fixed now"}).status_code == 302
     assert not _pinned(app, topic["id"])
 
 

@@ -219,16 +219,16 @@ def test_only_staff_roles_can_pin(s, make_user, role):
     topic = _topic(s)
     if role not in STAFF_ROLES:
         with pytest.raises(services.PermissionDenied, match="Only staff"):
-            services.set_pinned(topic, True, actor=actor)
+            services.set_pinned(topic, True, actor=actor, reason="Useful for many")
         db.session.rollback()
         assert db.session.get(Topic, topic.id).is_pinned is False
         return
-    assert services.set_pinned(topic, True, actor=actor) is True
+    assert services.set_pinned(topic, True, actor=actor, reason="Useful for many") is True
     db.session.commit()
-    assert services.set_pinned(topic, True, actor=actor) is False, "pinning twice changes nothing"
+    assert services.set_pinned(topic, True, actor=actor, reason="Useful for many") is False, "pinning twice changes nothing"
     db.session.expire_all()
     assert db.session.get(Topic, topic.id).is_pinned is True
-    assert services.set_pinned(db.session.get(Topic, topic.id), False, actor=actor) is True
+    assert services.set_pinned(db.session.get(Topic, topic.id), False, actor=actor, reason="Fixed now") is True
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Topic, topic.id).is_pinned is False

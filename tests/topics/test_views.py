@@ -38,7 +38,7 @@ def test_category_lists_pinned_first_then_by_last_activity(client, build, make_u
         b.reply(busy, bob)  # activity now: the newest of all
         fresh = b.topic(category, alice, title="Fresh topic")
         b.set_activity(fresh, at(20))
-        services.set_pinned(old, True, actor=db.session.get(User, bob["id"]))
+        services.set_pinned(old, True, actor=db.session.get(User, bob["id"]), reason="Popular question")
     doc = page(client.get(f"/c/{category['slug']}"))
     assert _titles(doc) == ["Old but pinned", "Busy topic", "Fresh topic", "Quiet topic"]
     rows = _rows(doc)

@@ -1,0 +1,392 @@
+"""Moderation pages: edit and history, hide/restore/spam, lock/move/merge, flags,
+appeals, suspensions, the review queue and the public moderation log."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from forum.extensions import db
+from forum.models import Appeal, Category, Post, Topic
+from forum.moderation import bp, forms, queries, services
+from forum.permissions import (
+    can_appeal_post,
+    can_edit_post,
+    can_flag_post,
+    can_moderate,
+    can_suspend_user,
+    can_view_hidden_post,
+    require,
+)
+from forum.topics import services as topic_services
+from forum.web import page_arg
+
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    return post
+
+
+def _topic_or_404(topic_id: int) -> Topic:
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        abort(404)
+    return topic
+
+
+def _require_member_action(predicate, obj):
+    """Like ``require``; a suspended member gets a page saying why and until when."""
+    if current_user.is_authenticated and current_user.is_suspended:
+        return render_template("moderation/suspended.html"), 403
+    if current_user.is_authenticated and not current_user.is_verified:
+        return render_template("accounts/unverified.html"), 403
+    require(predicate, current_user, obj)
+    return None
+
+
+def _form_error(form, exc) -> None:
+    field = getattr(form, exc.field or "", None)
+    if field is None:
+        field = getattr(form, "reason", None) or getattr(form, "body", None) or getattr(form, "text", None)
+    field.errors = [*field.errors, str(exc)]
+
+
+def _done(message: str, changed: bool, target: str):
+    db.session.commit()
+    flash(message if changed else "Nothing to change.", "success" if changed else "info")
+    return redirect(target)
+
+
+# --- edit and history -------------------------------------------------------------------
+
+
+@bp.route(f"/p/<{ID}:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int):
+    """Edit a post (and, for the opening post, the topic title)."""
+    post = _post_or_404(post_id)
+    refused = _require_member_action(can_edit_post, post)
+    if refused:
+        return refused
+    topic = post.topic
+    form = forms.EditPostForm()
+    if request.method == "GET":
+        form.body.data = post.body
+        form.title.data = topic.title
+        form.base_revision.data = str(post.revision_count)
+        form.base_title_revision.data = str(topic.title_revision_count)
+    elif form.validate_on_submit():
+        reason = form.reason.data
+        try:
+            if post.is_first and form.title.data:
+                topic_services.edit_topic_title(topic, editor=current_user, title=form.title.data, reason=reason,
+                                                base_revision=int(form.base_title_revision.data))
+            topic_services.edit_post(post, editor=current_user, body=form.body.data, reason=reason,
+                                     base_revision=int(form.base_revision.data),
+                                     old_text_staff_only=form.personal_data.data)
+            if can_moderate(current_user) and post.author_id != current_user.id:
+                services.resolve_flags_after_edit(post, current_user)
+            db.session.commit()
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        except IntegrityError:  # a concurrent save took the same revision number
+            db.session.rollback()
+            form.body.errors = [*form.body.errors, topic_services.STALE_EDIT_MESSAGE]
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("topics.permalink", post_id=post.id))
+    db.session.refresh(post)
+    return render_template("moderation/edit_post.html", post=post, topic=topic, form=form), 422 if form.errors else 200
+
+
+@bp.route(f"/p/<{ID}:post_id>/history")
+def post_history(post_id: int):
+    """Every revision of a post, each as a diff against the one before."""
+    post = _post_or_404(post_id)
+    visible = can_view_hidden_post(current_user, post)
+    revisions = queries.post_history(post, viewer_is_staff=bool(current_user.is_authenticated and current_user.is_staff)) if visible else []
+    titles = queries.title_history(post.topic) if post.is_first else []
+    return render_template("moderation/history.html", post=post, revisions=revisions, titles=titles, visible=visible)
+
+
+# --- hide, restore, spam, dismiss --------------------------------------------------------
+
+_POST_ACTIONS = {
+    "hide": ("Hide this post", "The post is hidden.", lambda p, r: services.hide_post(p, actor=current_user, reason=r)),
+    "restore": ("Restore this post", "The post is visible again.",
+                lambda p, r: services.restore_post(p, actor=current_user, reason=r)),
+    "spam": ("Remove this post as spam", "The post is removed as spam.",
+             lambda p, r: services.delete_spam(p, actor=current_user, reason=r)),
+    "dismiss-flags": ("Dismiss this post's flags", "Flags dismissed.",
+                      lambda p, r: services.dismiss_flags(p, actor=current_user, reason=r)),
+}
+
+
+@bp.route(f"/p/<{ID}:post_id>/<any(hide, restore, spam, 'dismiss-flags'):action>", methods=["GET", "POST"])
+def post_action(post_id: int, action: str):
+    """Hide, restore, remove as spam or dismiss flags on a post (moderators, with a reason)."""
+    post = _post_or_404(post_id)
+    require(can_moderate, current_user, post)
+    title, message, verb = _POST_ACTIONS[action]
+    form = forms.ReasonForm()
+    if form.validate_on_submit():
+        try:
+            changed = verb(post, form.reason.data)
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            return _done(message, changed, request.args.get("back") == "queue" and url_for("moderation.review")
+                         or url_for("topics.permalink", post_id=post.id))
+    return render_template("moderation/post_action.html", post=post, form=form, title=title,
+                           action=action), 422 if form.errors else 200
+
+
+# --- topics ------------------------------------------------------------------------------
+
+
+@bp.route(f"/t/<{ID}:topic_id>/lock", methods=["GET", "POST"])
+def lock_topic(topic_id: int):
+    """Lock or unlock a topic."""
+    topic = _topic_or_404(topic_id)
+    require(can_moderate, current_user, topic)
+    form = forms.LockForm()
+    if request.method == "GET":
+        form.locked.data = "0" if topic.is_locked else "1"
+    if form.validate_on_submit():
+        locked = form.locked.data == "1"
+        try:
+            changed = services.set_locked(topic, locked, actor=current_user, reason=form.reason.data)
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            return _done("Topic locked." if locked else "Topic unlocked.", changed,
+                         url_for("topics.view_topic", topic_id=topic.id))
+    return render_template("moderation/topic_action.html", topic=topic, form=form, kind="lock"), 422 if form.errors else 200
+
+
+@bp.route(f"/t/<{ID}:topic_id>/move", methods=["GET", "POST"])
+def move_topic(topic_id: int):
+    """Move a topic to another board."""
+    topic = _topic_or_404(topic_id)
+    require(can_moderate, current_user, topic)
+    form = forms.MoveForm()
+    categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
+    if request.method == "GET":
+        form.category.data = topic.category_id
+    if form.validate_on_submit():
+        try:
+            changed = services.move_topic(topic, db.session.get(Category, form.category.data), actor=current_user,
+                                          reason=form.reason.data)
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            return _done("Topic moved.", changed, url_for("topics.view_topic", topic_id=topic.id))
+    return render_template("moderation/topic_action.html", topic=topic, form=form, kind="move"), 422 if form.errors else 200
+
+
+@bp.route(f"/t/<{ID}:topic_id>/merge", methods=["GET", "POST"])
+def merge_topic(topic_id: int):
+    """Merge a topic into another."""
+    topic = _topic_or_404(topic_id)
+    require(can_moderate, current_user, topic)
+    form = forms.MergeForm()
+    if form.validate_on_submit():
+        into_id = int(form.into.data)
+        into = db.session.get(Topic, into_id) if into_id <= MAX_ID else None
+        try:
+            if into is None:
+                raise services.ModerationError("There is no topic with that number.", field="into")
+            services.merge_topic(topic, into, actor=current_user, reason=form.reason.data)
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            return _done("Topics merged.", True, url_for("topics.view_topic", topic_id=into.id))
+    return render_template("moderation/topic_action.html", topic=topic, form=form, kind="merge"), 422 if form.errors else 200
+
+
+# --- flags and appeals -------------------------------------------------------------------
+
+
+@bp.route(f"/p/<{ID}:post_id>/flag", methods=["GET", "POST"])
+def flag_post(post_id: int):
+    """Flag a post for the moderators, once, with a reason."""
+    post = _post_or_404(post_id)
+    if current_user.is_authenticated and post.author_id == current_user.id:
+        abort(403, "You cannot flag your own post.")
+    refused = _require_member_action(can_flag_post, post)
+    if refused:
+        return refused
+    form = forms.FlagForm()
+    if form.validate_on_submit():
+        try:
+            services.flag_post(post, user=current_user, reason=form.reason.data, note=form.note.data or "")
+            db.session.commit()
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        except IntegrityError:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, "You have already flagged this post."]
+        else:
+            flash("Thank you: the moderators will review this post.", "success")
+            return redirect(url_for("topics.permalink", post_id=post.id))
+    return render_template("moderation/flag.html", post=post, form=form), 422 if form.errors else 200
+
+
+@bp.route(f"/p/<{ID}:post_id>/appeal", methods=["GET", "POST"])
+def appeal_post(post_id: int):
+    """The author appeals, once, against the moderation of their post."""
+    post = _post_or_404(post_id)
+    require(can_appeal_post, current_user, post)
+    existing = queries.appeal_of(post, current_user)
+    form = forms.AppealForm()
+    if existing is None and form.validate_on_submit():
+        try:
+            services.appeal_post(post, user=current_user, text=form.text.data)
+            db.session.commit()
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        except IntegrityError:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, "You have already appealed for this post."]
+        else:
+            flash("Your appeal is sent. A moderator will review it; the outcome is logged publicly.", "success")
+            return redirect(url_for("topics.permalink", post_id=post.id))
+    elif existing is not None and request.method == "POST":
+        form.text.errors = ["You have already appealed for this post; an appeal can be made once."]
+    return render_template("moderation/appeal.html", post=post, form=form, existing=existing,
+                           appealable=services.can_be_appealed(post)), 422 if form.errors else 200
+
+
+@bp.route(f"/mod/appeals/<{ID}:appeal_id>", methods=["POST"])
+def decide_appeal(appeal_id: int):
+    """Grant or deny an appeal (moderators)."""
+    require(can_moderate, current_user)
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None:
+        abort(404)
+    form = forms.DecideAppealForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("moderation.review")), 303
+    try:
+        services.decide_appeal(appeal, actor=current_user, granted=form.outcome.data == "granted",
+                               reason=form.reason.data)
+    except topic_services.TopicError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("moderation.review")), 303
+    return _done(f"Appeal {appeal.outcome}.", True, url_for("moderation.review"))
+
+
+@bp.route("/mod/review")
+def review():
+    """The review queue: flagged posts (urgent, most-flagged and oldest first) and appeals."""
+    require(can_moderate, current_user)
+    return render_template("moderation/review.html", items=queries.review_queue(), appeals=queries.open_appeals(),
+                           reason_form=forms.ReasonForm(), appeal_form=forms.DecideAppealForm())
+
+
+# --- suspensions -------------------------------------------------------------------------
+
+
+@bp.route("/mod/users/<username>/suspend", methods=["GET", "POST"])
+def suspend_user(username: str):
+    """Suspend a member, or end their suspension (``?end=1``)."""
+    user = queries.user_by_name(username)
+    if user is None:
+        require(can_moderate, current_user)
+        abort(404)
+    require(can_suspend_user, current_user, user)
+    ending = request.args.get("end") == "1"
+    form = forms.ReasonForm() if ending else forms.SuspendForm()
+    if form.validate_on_submit():
+        try:
+            if ending:
+                changed = services.unsuspend_user(user, actor=current_user, reason=form.reason.data)
+            else:
+                days = None if form.duration.data == "indefinite" else int(form.duration.data)
+                changed = services.suspend_user(user, actor=current_user, reason=form.reason.data, days=days)
+        except topic_services.TopicError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            return _done("Suspension ended." if ending else "Member suspended.", changed,
+                         url_for("accounts.profile", username=user.username))
+    return render_template("moderation/suspend.html", user=user, form=form, ending=ending), 422 if form.errors else 200
+
+
+# --- the public log ----------------------------------------------------------------------
+
+
+def _log_filters():
+    action = request.args.get("action") or None
+    if action is not None and action not in queries.ACTION_LABELS:
+        abort(400, "Unknown action. Choose one from the list.")
+    named = current_app.config.get("MODLOG_NAME_MODERATORS", True)
+    moderator = member = None
+    if named and request.args.get("moderator"):
+        moderator = queries.user_by_name(request.args["moderator"])
+        if moderator is None:
+            abort(404, "There is no moderator with that name.")
+    if request.args.get("member"):
+        member = queries.user_by_name(request.args["member"])
+        if member is None:
+            abort(404, "There is no member with that name.")
+    return action, moderator, member, named
+
+
+@bp.route("/moderation-log")
+def moderation_log():
+    """The public moderation log: every staff action with its reason."""
+    action, moderator, member, named = _log_filters()
+    page = queries.moderation_log(page_arg(), action=action, moderator=moderator, member=member)
+    if page.page > page.pages:
+        abort(404)
+    args = {k: v for k, v in (("action", action), ("moderator", moderator and moderator.username),
+                              ("member", member and member.username)) if v}
+    return render_template("moderation/log.html", page=page, labels=queries.ACTION_LABELS, args=args, named=named)
+
+
+@bp.route("/moderation-log.atom")
+def moderation_log_feed():
+    """The moderation log as an Atom feed (newest 50 entries)."""
+    from feedgen.feed import FeedGenerator
+
+    action, moderator, member, _ = _log_filters()
+    page = queries.moderation_log(1, action=action, moderator=moderator, member=member)
+    fg = FeedGenerator()
+    log_url = url_for("moderation.moderation_log", _external=True)
+    fg.id(log_url)
+    fg.title(f"{current_app.config['BRAND_NAME']}: moderation log")
+    fg.link(href=log_url, rel="alternate")
+    fg.link(href=url_for("moderation.moderation_log_feed", _external=True), rel="self")
+    if page.items:
+        fg.updated(page.items[0].entry.created_at)
+    fg.description("Every moderation action, with its reason.")
+    for row in reversed(page.items):
+        e = row.entry
+        fe = fg.add_entry()
+        fe.id(f"{log_url}#entry-{e.id}")
+        fe.title(f"{row.label}: {row.who}")
+        fe.link(href=f"{log_url}#entry-{e.id}")
+        fe.published(e.created_at)
+        fe.updated(e.created_at)
+        target = f" on {row.topic.title}" if row.topic is not None else ""
+        summary = f" ({e.summary})" if e.summary else ""
+        fe.content(f"{row.label}{target}{summary}. Reason: {e.reason}", type="text")
+    return fg.atom_str(pretty=True), 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
