@@ -57,7 +57,7 @@ def test_topic_page_queries_do_not_grow_with_posts(app, count_queries, make_user
         n_small, small_sql = _count(client, count_queries, small)
         n_big, big_sql = _count(client, count_queries, big)
         assert n_small == n_big, "\n".join([viewer, "small:", *small_sql, "big:", *big_sql])
-        assert n_big <= 6, big_sql
+        assert n_big <= 7, big_sql  # helpdesk: +1 for the viewer's kudos and subscription
         n_page2, page2_sql = _count(client, count_queries, big + "?page=2")
         assert n_page2 == n_big, page2_sql
 
