@@ -19,7 +19,7 @@ from tests.topics.conftest import (  # noqa: F401 - fixtures shared with the top
 
 
 @pytest.fixture
-def thread(build, make_user, category):
+def thread(build, make_user, category):  # noqa: F811 - fixtures imported above
     """A topic by ``author`` with a reply by ``helper`` (a member) and one by ``care`` (staff)."""
     author, helper, care = make_user("author"), make_user("helper"), make_user("care", role="staff")
     with build() as b:

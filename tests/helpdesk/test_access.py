@@ -41,7 +41,8 @@ def _check(resp, role, allowed):
             assert "/login" not in resp.location
         return True
     if role == "anonymous":
-        assert resp.status_code == 302 and "/login" in resp.location
+        assert resp.status_code == 302
+        assert "/login" in resp.location
     else:
         assert resp.status_code == 403
     return False

@@ -46,7 +46,7 @@ def _sign_in(page: Page, live, username: str) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_official_answer_solution_and_satisfaction(live_server, new_page, javascript):
+def test_official_answer_solution_and_satisfaction(live_server, new_page, javascript):  # noqa: F811
     tag = "js" if javascript else "nojs"
     path = _seed(live_server.app, tag)
 
@@ -86,7 +86,8 @@ def test_official_answer_solution_and_satisfaction(live_server, new_page, javasc
 
     with live_server.app.app_context():
         topic = db.session.query(Topic).filter(Topic.title == f"Voicemail broken ({tag})").one()
-        assert topic.is_resolved and topic.satisfaction == "yes"
+        assert topic.is_resolved
+        assert topic.satisfaction == "yes"
         assert topic.satisfaction_comment == "Voicemail works again."
         assert db.session.get(Post, topic.solution_post_id).author.username == f"helper_{tag}"
         assert db.session.get(Post, topic.official_answer_post_id).author.username == f"care_{tag}"

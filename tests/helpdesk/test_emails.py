@@ -65,7 +65,8 @@ def test_daily_digest_is_sent_once(app, build, thread):
     assert len(mails) == 1
     body = mails[0].get_content()
     assert "Your daily digest" in mails[0]["Subject"]
-    assert "helper replied in" in body and "care replied in" in body  # the fixture's replies and these
+    assert "helper replied in" in body
+    assert "care replied in" in body
     # Running it again sends nothing new.
     assert "Sent 0 digests." in runner.invoke(args=["notifications", "send-digests"]).output
     assert len([m for m in read_outbox(app) if m["To"] == thread["author"]["email"]]) == 1

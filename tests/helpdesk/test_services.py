@@ -25,7 +25,8 @@ def test_official_answer_is_logged_resolves_and_notifies(app, thread, notes):
         topic = _get(Topic, thread["topic"])
         assert topic.official_answer_post_id == post.id
         assert topic.official_marked_by_id == thread["care"]["id"]
-        assert topic.is_resolved and topic.resolved_at is not None
+        assert topic.is_resolved
+        assert topic.resolved_at is not None
         [entry] = db.session.scalars(select(ModerationLogEntry)).all()
         assert (entry.action, entry.target_id, entry.reason, entry.topic_id) == (
             "mark_official_answer", post.id, "Confirmed by network team", topic.id)
@@ -87,7 +88,8 @@ def test_author_accepts_a_solution(app, thread, notes):
         assert services.accept_solution(_get(Post, thread["helper_reply"]), actor=author)
         db.session.commit()
         topic = _get(Topic, thread["topic"])
-        assert topic.solution_post_id == thread["helper_reply"] and topic.is_resolved
+        assert topic.solution_post_id == thread["helper_reply"]
+        assert topic.is_resolved
         # Accepting another reply replaces the solution.
         assert services.accept_solution(_get(Post, thread["care_reply"]), actor=author)
         db.session.commit()
@@ -121,7 +123,8 @@ def test_hidden_official_answer_makes_the_topic_unresolved_with_a_note(app, thre
         db.session.commit()
         topic = _get(Topic, thread["topic"])
         assert topic.official_answer_post_id is None
-        assert not topic.is_resolved and topic.resolved_at is None
+        assert not topic.is_resolved
+        assert topic.resolved_at is None
         assert topic.resolution_note == services.HIDDEN_ANSWER_NOTE
 
 
@@ -134,7 +137,8 @@ def test_hidden_solution_keeps_topic_resolved_by_official_answer(app, thread):
         db.session.commit()
         topic = _get(Topic, thread["topic"])
         assert topic.solution_post_id is None
-        assert topic.is_resolved and topic.resolution_note is None
+        assert topic.is_resolved
+        assert topic.resolution_note is None
 
 
 def test_hiding_an_unrelated_post_changes_nothing(app, thread):

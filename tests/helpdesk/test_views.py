@@ -32,7 +32,8 @@ def test_staff_mark_official_answer_through_the_form(app, client, auth, thread):
     assert resp.status_code == 302
     doc = page(client.get(thread["path"]))
     box = doc.one("section", cls="official-answer")
-    assert "Try turning on" in box.text and "marked by care" in box.text
+    assert "Try turning on" in box.text
+    assert "marked by care" in box.text
     assert box.find("a").get("href") == f"/p/{thread['helper_reply']}"
     assert doc.find("span", cls="tag-resolved").text == "Resolved"
     reply = doc.one("article", id=f"p{thread['helper_reply']}")
@@ -52,7 +53,8 @@ def test_author_accepts_then_answers_satisfaction(app, client, auth, thread):
     auth.login(thread["author"]["username"])
     token = csrf_token(client, thread["path"])
     resp = client.post(f"/p/{thread['care_reply']}/solution", data={"csrf_token": token})
-    assert resp.status_code == 302 and resp.location.endswith("#satisfaction")
+    assert resp.status_code == 302
+    assert resp.location.endswith("#satisfaction")
     doc = page(client.get(thread["path"]))
     assert "We are upgrading a mast" in doc.one("section", cls="accepted-solution").text
     assert doc.one("h2", id="satisfaction-h").text == "Did this solve your problem?"
@@ -188,7 +190,8 @@ def test_set_title_cli(app, runner, thread):
     assert result.exit_code == 0, result.output
     assert "Network Lead" in result.output
     result = runner.invoke(args=["helpdesk", "set-title", "helper", "Boss"])
-    assert result.exit_code != 0 and "Only staff" in result.output
+    assert result.exit_code != 0
+    assert "Only staff" in result.output
     assert runner.invoke(args=["helpdesk", "set-title", "nobody-here", "x"]).exit_code != 0
 
 
@@ -271,7 +274,8 @@ def test_claims_are_marked_for_30_minutes(app, client, auth, signed_in, queue_to
     signed_in("staff", username="secondstaff")
     doc = page(client.get("/staff/queue"))
     claimed = [r for r in doc.one("table").find_all("tr")[1:] if "claimed" in r.classes]
-    assert len(claimed) == 1 and "Claimed by firststaff" in claimed[0].text
+    assert len(claimed) == 1
+    assert "Claimed by firststaff" in claimed[0].text
     # After 30 minutes the claim lapses.
     with app.app_context():
         db.session.get(Topic, queue_topics["Oldest question"]).claimed_at = utcnow() - timedelta(minutes=31)
