@@ -56,6 +56,8 @@ class TopicExtras:
     solution: Post | None = None
     kudos_given: set[int] = field(default_factory=set)
     subscription: str | None = None
+    #: The forms the page's buttons share (built once per page, not once per post).
+    forms: dict = field(default_factory=dict)
 
 
 def topic_extras(topic: Topic, posts: list[Post], viewer) -> TopicExtras:

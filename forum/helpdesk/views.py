@@ -196,7 +196,9 @@ def settings():
 @bp.app_template_global("helpdesk_topic_extras")
 def _topic_extras(topic, first, page, viewer):
     posts = ([first] if first else []) + [entry.post for entry in page.items]
-    return queries.topic_extras(topic, posts, viewer)
+    extras = queries.topic_extras(topic, posts, viewer)
+    extras.forms = _forms()
+    return extras
 
 
 @bp.app_template_global("helpdesk_profile_stats")
