@@ -10,16 +10,9 @@ from forum.accounts import services as account_services
 from forum.extensions import db
 from forum.models import Category, ModerationLogEntry, Post, Topic
 from forum.topics import services as topic_services
-from tests.browser.conftest import chromium, live_server, new_page  # noqa: F401 - the browser fixtures
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _clean_tables():
-    """The browser tests own their live server's database (see tests/browser/conftest.py)."""
-    return
 
 
 def _seed(app, tag: str) -> str:
@@ -46,7 +39,7 @@ def _sign_in(page: Page, live, username: str) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_official_answer_solution_and_satisfaction(live_server, new_page, javascript):  # noqa: F811
+def test_official_answer_solution_and_satisfaction(live_server, new_page, javascript):
     tag = "js" if javascript else "nojs"
     path = _seed(live_server.app, tag)
 
