@@ -78,7 +78,7 @@ def main() -> None:
             f"/t/{big.id}",
             f"/t/{big.id}?page={last_page}",
             f"/t/{small.id}",
-            f"/t/{resolved.id}",
+            *([f"/t/{resolved.id}"] if resolved is not None else []),
             f"/p/{deep.id}",
         ]
         staff_paths = ["/staff/queue", f"/staff/queue?category={last_cat.slug}", f"/t/{big.id}"]
