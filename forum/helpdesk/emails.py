@@ -50,7 +50,8 @@ def deliver_immediately(session: Session, notes: list[Notification]) -> None:
         if user is None:
             continue
         body = f"Hello {user.shown_name},\n\n{note.text}\n\n{absolute(note.url)}\n\nChange how we email you: {absolute('/settings')}\n"
-        messages.append(build_message(user.email, f"[{_brand()}] {note.text}"[:200], body))
+        subject = " ".join(f"[{_brand()}] {note.text}".split())[:200]  # no newlines in a header
+        messages.append(build_message(user.email, subject, body))
         note.emailed_at = now
     if messages:
         app = current_app._get_current_object()
