@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from flask_migrate import upgrade
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 from forum import create_app
 from forum.accounts.services import hash_password
@@ -33,7 +33,8 @@ def sentence(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def build(url: str, topics: int, posts: int, users: int, categories: int, seed: int = 1) -> dict:
+def build(url: str, topics: int, posts: int, users: int, categories: int, seed: int = 1,
+          staff_reply_share: float = 0.4, resolved_share: float = 0.3) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
     rng = random.Random(seed)
     t0 = time.perf_counter()
@@ -62,6 +63,10 @@ def build(url: str, topics: int, posts: int, users: int, categories: int, seed: 
               "created_at": now} for i in range(categories)],
         )
         user_ids = list(db.session.scalars(select(User.id)))
+        # helpdesk: members write most replies; a share of topics gets a staff reply
+        # (the rest wait in the staff queue) and a share is resolved.
+        staff_ids = list(db.session.scalars(select(User.id).where(User.role != "member")))
+        member_ids = list(db.session.scalars(select(User.id).where(User.role == "member")))
         cat_ids = list(db.session.scalars(select(Category.id)))
         html_cache = {}
 
@@ -73,6 +78,18 @@ def build(url: str, topics: int, posts: int, users: int, categories: int, seed: 
         replies_left = max(posts - topics, 0)
         mean = replies_left / max(topics, 1)
         batch_topics, next_topic_id = [], 1
+        solutions: list[dict] = []
+
+        def flush_batch() -> None:
+            # Topics, their posts, then the topics' solutions (topics and posts point at each other).
+            db.session.execute(insert(Topic), batch_topics)
+            db.session.execute(insert(Post), post_rows)
+            if solutions:
+                db.session.execute(update(Topic), solutions)
+            batch_topics.clear()
+            post_rows.clear()
+            solutions.clear()
+
         post_rows: list[dict] = []
         next_post_id = 1
         start = now - timedelta(days=365)
@@ -88,35 +105,41 @@ def build(url: str, topics: int, posts: int, users: int, categories: int, seed: 
             b, h = body(20)
             post_rows.append({"id": next_post_id, "topic_id": tid, "author_id": author, "is_first": True,
                               "parent_id": None, "thread_root_id": None, "depth": 0, "body": b, "body_html": h,
-                              "created_at": created})
+                              "created_at": created, "kudos_count": 0})
             next_post_id += 1
             roots: list[tuple[int, int]] = []  # (post id, depth) candidates to reply to
             last_at, last_poster = created, author
+            staff_reply_at = rng.randrange(n_replies) if n_replies and rng.random() < staff_reply_share else -1
+            reply_ids: list[int] = []
             for r in range(n_replies):
                 last_at = created + timedelta(minutes=7 * (r + 1))
-                last_poster = rng.choice(user_ids)
+                last_poster = rng.choice(staff_ids) if r == staff_reply_at else rng.choice(member_ids)
                 parent = rng.choice(roots) if roots and rng.random() < 0.5 else None
                 pid = next_post_id
                 next_post_id += 1
                 b, h = body(12)
+                reply_ids.append(pid)
                 row = {"id": pid, "topic_id": tid, "author_id": last_poster, "is_first": False, "body": b,
-                       "body_html": h, "created_at": last_at, "parent_id": None, "thread_root_id": None, "depth": 0}
+                       "body_html": h, "created_at": last_at, "parent_id": None, "thread_root_id": None, "depth": 0,
+                       "kudos_count": rng.choice((0, 0, 0, 1, 2))}
                 if parent:
                     row.update(parent_id=parent[0], thread_root_id=parent[2], depth=parent[1] + 1)
                     roots.append((pid, parent[1] + 1, parent[2]))
                 else:
                     roots.append((pid, 0, pid))
                 post_rows.append(row)
+            solution = rng.choice(reply_ids) if reply_ids and rng.random() < resolved_share else None
             batch_topics.append({"id": tid, "category_id": rng.choice(cat_ids), "author_id": author,
                                  "title": sentence(rng, 6)[:150], "is_pinned": t % 997 == 0, "created_at": created,
-                                 "reply_count": n_replies, "last_post_at": last_at, "last_poster_id": last_poster})
+                                 "reply_count": n_replies, "last_post_at": last_at, "last_poster_id": last_poster,
+                                 "has_staff_reply": staff_reply_at >= 0})
+            if solution:
+                solutions.append({"id": tid, "solution_post_id": solution, "solution_accepted_at": last_at,
+                                  "is_resolved": True, "resolved_at": last_at})
             if len(batch_topics) >= 2000:
-                db.session.execute(insert(Topic), batch_topics)
-                db.session.execute(insert(Post), post_rows)
-                batch_topics, post_rows = [], []
+                flush_batch()
         if batch_topics:
-            db.session.execute(insert(Topic), batch_topics)
-            db.session.execute(insert(Post), post_rows)
+            flush_batch()
         db.session.execute(
             text("UPDATE categories SET topic_count = (SELECT count(*) FROM topics WHERE topics.category_id = categories.id)")
         )
@@ -139,8 +162,11 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=50000)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--categories", type=int, default=8)
+    parser.add_argument("--staff-reply-share", type=float, default=0.4, help="share of topics with a staff reply")
+    parser.add_argument("--resolved-share", type=float, default=0.3, help="share of answered topics with a solution")
     args = parser.parse_args()
-    print(build(args.db, args.topics, args.posts, args.users, args.categories))
+    print(build(args.db, args.topics, args.posts, args.users, args.categories,
+                staff_reply_share=args.staff_reply_share, resolved_share=args.resolved_share))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/pages.py --db sqlite:////tmp/bench.db [--repeat 30]
 
-Pages: home, a category's first and 40th page (or last, when fewer), the biggest topic's first and last
-page, a small topic, and a permalink to a deep reply. Requests go through Flask's
+Pages: home, a category's first and 40th page (or last, when fewer), the category's
+first page filtered to resolved and to unanswered topics, the biggest topic's first and
+last page, a small topic, a resolved topic, a permalink to a deep reply, and (signed in
+as staff) the staff queue, its last board filter and a topic page. Requests go through Flask's
 test client in-process, so the figures are the app's own cost, without network.
 """
 
@@ -18,7 +20,7 @@ from sqlalchemy import event, func, select
 
 from forum import create_app
 from forum.extensions import db
-from forum.models import Category, Post, Topic
+from forum.models import Category, Post, Topic, User
 
 
 def measure(client, engine, path: str, repeat: int) -> dict:
@@ -45,7 +47,8 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.db, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.db, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False})
     with app.app_context():
         engine = db.engine
         posts = db.session.scalar(select(func.count(Post.id)))
@@ -60,18 +63,33 @@ def main() -> None:
         cat_topics = db.session.scalar(select(func.count(Topic.id)).where(Topic.category_id == cat.id))
         deep_cat_page = min(40, max(1, -(-cat_topics // app.config["TOPICS_PER_PAGE"])))
         last_page = max(1, -(-threads // app.config["THREADS_PER_PAGE"]))
+        resolved = db.session.scalar(select(Topic).where(Topic.is_resolved.is_(True)).order_by(Topic.id.desc()))
+        staff = db.session.scalar(select(User).where(User.role == "staff").order_by(User.id))
+        waiting = db.session.scalar(
+            select(func.count(Topic.id)).where(Topic.has_staff_reply.is_(False), Topic.is_resolved.is_(False))
+        )
+        last_cat = db.session.scalar(select(Category).order_by(Category.id.desc()))
         paths = [
             "/",
             f"/c/{cat.slug}",
             f"/c/{cat.slug}?page={deep_cat_page}",
+            f"/c/{cat.slug}?status=resolved",
+            f"/c/{cat.slug}?status=unanswered",
             f"/t/{big.id}",
             f"/t/{big.id}?page={last_page}",
             f"/t/{small.id}",
+            *([f"/t/{resolved.id}"] if resolved is not None else []),
             f"/p/{deep.id}",
         ]
+        staff_paths = ["/staff/queue", f"/staff/queue?category={last_cat.slug}", f"/t/{big.id}"]
     client = app.test_client()
     results = [measure(client, engine, p, args.repeat) for p in paths]
-    print(json.dumps({"db": engine.dialect.name, "topics": topics, "posts": posts, "pages": results}, indent=1))
+    staff_client = app.test_client()
+    resp = staff_client.post("/login", data={"login": staff.username, "password": "bench-password-123"})
+    assert resp.status_code == 302, "staff sign-in failed"
+    results += [{**measure(staff_client, engine, p, args.repeat), "as": "staff"} for p in staff_paths]
+    print(json.dumps({"db": engine.dialect.name, "topics": topics, "posts": posts, "waiting_for_staff": waiting,
+                      "pages": results}, indent=1))
 
 
 if __name__ == "__main__":

@@ -103,6 +103,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from forum import moderation
 
     app.register_blueprint(moderation.bp)
+    from forum import helpdesk
+
+    app.register_blueprint(helpdesk.bp)
+    app.register_blueprint(helpdesk.notifications_cli)
+    app.register_blueprint(helpdesk.helpdesk_cli)
 
     from forum.errors import register_error_handlers
     from forum.templating import register_template_helpers

@@ -42,6 +42,14 @@ class DefaultConfig:
     REDIS_URL = None
     RATELIMIT_ENABLED = True
     RATELIMIT_AUTH = "20 per minute"
+    # helpdesk: posting limits for members (staff roles are never limited).
+    RATELIMIT_POSTS_MEMBER = "30 per hour"
+    RATELIMIT_POSTS_NEW_MEMBER = "5 per hour"
+    RATELIMIT_NEW_MEMBER_DAYS = 7
+    # helpdesk: extra names members may not take, comma-separated (beyond staff roles and the brand).
+    STAFF_NAME_TERMS = ""
+    # helpdesk: the site's address for links in notification emails sent outside a request.
+    SITE_URL = "http://localhost:5000"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -143,6 +143,9 @@ def _seed() -> None:
     from forum.messages.demo import seed_messages
 
     seed_messages(users)
+    from forum.helpdesk.demo import seed_helpdesk
+
+    seed_helpdesk(users)
 
 
 def topic_posts(topic: Topic):

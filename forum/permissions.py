@@ -219,6 +219,60 @@ def can_flag_post(user: User | None, post: Any = None) -> bool:
 # A suspended author may appeal too: an appeal is how they contest it.
 def can_appeal_post(user: User | None, post: Any = None) -> bool:
     return _signed_in(user) and user.is_verified and post is not None and _is_author(user, post)
+# --- helpdesk ---
+# Official answers, accepted solutions, satisfaction, kudos, subscriptions, the staff
+# queue and the member's own settings.
+
+
+def _is_reply(post: Any) -> bool:
+    return post is not None and not post.is_first
+
+
+# Staff (customer care, moderators, executives, admins) may mark any reply in a topic
+# as its official answer: their own, or a member's that they endorse.
+def can_mark_official_answer(user: User | None, post: Any = None) -> bool:
+    return _is_staff(user) and (post is None or _is_reply(post))
+
+
+# The topic's author may accept one reply (not the opening post, and not one of their
+# own) as the solution, if they can still take part.
+def can_accept_solution(user: User | None, post: Any = None) -> bool:
+    if not _can_participate(user):
+        return False
+    if post is None:
+        return True
+    return _is_reply(post) and post.topic.author_id == user.id and post.author_id != user.id
+
+
+# Only the topic's author answers "Did this solve your problem?", once it is resolved.
+def can_rate_satisfaction(user: User | None, topic: Topic | None = None) -> bool:
+    if not _can_participate(user):
+        return False
+    return topic is None or (topic.author_id == user.id and topic.is_resolved)
+
+
+# Verified members give kudos to other people's posts (once each; the service checks).
+def can_give_kudos(user: User | None, post: Any = None) -> bool:
+    return _can_participate(user) and (post is None or post.author_id != user.id)
+
+
+# Any signed-in member may watch or mute a topic (muting needs no verified email).
+def can_subscribe_topic(user: User | None, topic: Topic | None = None) -> bool:
+    return _signed_in(user)
+
+
+# The staff response queue and claiming a topic from it: staff roles only.
+def can_view_staff_queue(user: User | None, obj: Any = None) -> bool:
+    return _is_staff(user)
+
+
+def can_claim_topic(user: User | None, topic: Topic | None = None) -> bool:
+    return _is_staff(user)
+
+
+# Everyone signed in edits their own settings (display name, email preference).
+def can_edit_settings(user: User | None, obj: Any = None) -> bool:
+    return _signed_in(user)
 
 
 PREDICATES.update(
@@ -239,6 +293,14 @@ PREDICATES.update(
             can_view_hidden_post,
             can_flag_post,
             can_appeal_post,
+            can_mark_official_answer,
+            can_accept_solution,
+            can_rate_satisfaction,
+            can_give_kudos,
+            can_subscribe_topic,
+            can_view_staff_queue,
+            can_claim_topic,
+            can_edit_settings,
         )
     }
 )

@@ -18,6 +18,12 @@ class RegisterForm(FlaskForm):
             field.data = validation.check_username(field.data or "")
         except validation.ValidationError as exc:
             raise ValidationError(str(exc)) from exc
+        from forum.helpdesk.names import check_not_imitating_staff
+
+        try:  # helpdesk: members cannot pose as staff or the brand
+            check_not_imitating_staff(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def validate_password(self, field):
         try:

@@ -1,6 +1,7 @@
 """All models, in one package so that features can share them without import cycles."""
 
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
+from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
@@ -22,11 +23,13 @@ __all__ = [
     "ConversationEvent",
     "ConversationParticipant",
     "Message",
+    "Kudos",
     "ModerationLogEntry",
     "Notification",
     "Post",
     "RoleChange",
     "Topic",
     "TopicContact",
+    "TopicSubscription",
     "User",
 ]

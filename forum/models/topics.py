@@ -46,6 +46,12 @@ class Topic(db.Model):
         Index("ix_topics_category_activity", "category_id", "is_pinned", "last_post_at"),
         # The home page: latest activity across all boards.
         Index("ix_topics_last_post_at", "last_post_at"),
+        # helpdesk: the category page filtered by status (resolved / unresolved, unanswered).
+        Index("ix_topics_category_resolved", "category_id", "is_resolved", "is_pinned", "last_post_at"),
+        Index("ix_topics_category_replies", "category_id", "reply_count", "is_pinned", "last_post_at"),
+        # helpdesk: the staff queue, oldest waiting first (all boards, or one board).
+        Index("ix_topics_staff_queue", "has_staff_reply", "is_resolved", "created_at", "id"),
+        Index("ix_topics_staff_queue_category", "category_id", "has_staff_reply", "is_resolved", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +77,36 @@ class Topic(db.Model):
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+
+    # --- helpdesk: answers, resolved state, satisfaction, staff queue ---
+    #: The reply staff marked as the official answer (one per topic; marking another replaces it).
+    official_answer_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL"), index=True
+    )
+    official_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    official_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The reply the topic's author accepted as the solution.
+    solution_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL"), index=True
+    )
+    solution_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: True when the topic has an official answer or an accepted solution (stored for list filters).
+    is_resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A public note on the resolved state, e.g. why a topic is unresolved again.
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    #: The author's answer to "Did this solve your problem?": ``yes``, ``no`` or ``None``.
+    satisfaction: Mapped[str | None] = mapped_column(String(3))
+    satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    satisfaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when anyone acting for the brand replies; the staff queue lists topics without one.
+    has_staff_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The staff member who said "I'm on it", and when (a claim lasts 30 minutes).
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    official_marked_by: Mapped[User | None] = relationship(foreign_keys=[official_marked_by_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
 
     @property
     def slug(self) -> str:
@@ -124,7 +160,10 @@ class Post(db.Model):
     #: Hidden because it exposed personal data (or as spam): only staff may open the original.
     hidden_staff_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
-    topic: Mapped[Topic] = relationship()
+    #: helpdesk: denormalised number of kudos, kept by the kudos service.
+    kudos_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    topic: Mapped[Topic] = relationship(foreign_keys=[topic_id])
     author: Mapped[User] = relationship(foreign_keys="Post.author_id")
     parent: Mapped[Post | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 

@@ -46,6 +46,10 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_indefinitely: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     suspension_reason: Mapped[str | None] = mapped_column(Text)
+    #: helpdesk: a public title shown in a staff member's badge instead of the role's label.
+    title: Mapped[str | None] = mapped_column(String(60))
+    #: helpdesk: email about notifications: ``off``, ``immediate`` or ``daily`` (a digest).
+    email_notifications: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
 
     @property
     def is_verified(self) -> bool:
@@ -68,6 +72,11 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
+
+    @property
+    def badge_label(self) -> str:
+        """What a staff badge says: the user's own title, else the role's label."""
+        return self.title or ROLE_LABELS[self.role]
 
     @property
     def shown_name(self) -> str:

@@ -27,7 +27,7 @@ ACTION_LABELS = {
     "pin_topic": "Pinned a topic",
     "unpin_topic": "Unpinned a topic",
     "merge_topic": "Merged a topic",
-    "official_answer": "Marked the official answer",
+    "mark_official_answer": "Marked the official answer",
     "suspend_user": "Suspended a member",
     "unsuspend_user": "Ended a suspension",
     "change_role": "Changed a role",

@@ -5,6 +5,8 @@ from flask_login import current_user
 
 from forum import personal_data
 from forum.extensions import db
+from forum.helpdesk import queries as helpdesk_queries
+from forum.helpdesk.ratelimit import posting_limit
 from forum.models import Post
 from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic, require
 from forum.topics import bp, forms, queries, services
@@ -71,13 +73,20 @@ def view_category(slug: str):
     category = queries.category_by_slug(slug[:80])
     if category is None:
         abort(404)
-    page = queries.category_topics(category, page_arg())
+    status = request.args.get("status", "all")
+    if status not in helpdesk_queries.STATUSES:
+        abort(400, "Filter by status: all, unanswered, unresolved or resolved.")
+    if status == "all":
+        page = queries.category_topics(category, page_arg())
+    else:
+        page = helpdesk_queries.category_topics(category, page_arg(), status)
     if page.page > page.pages:
         abort(404)
-    return render_template("topics/view_category.html", category=category, page=page)
+    return render_template("topics/view_category.html", category=category, page=page, status=status)
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
+@posting_limit
 def new_topic(slug: str):
     """Start a help topic in a board."""
     category = queries.category_by_slug(slug[:80])
@@ -127,6 +136,7 @@ def view_topic(topic_id: int, slug: str | None = None):
 
 
 @bp.route(f"/t/<{ID}:topic_id>/reply", methods=["GET", "POST"])
+@posting_limit
 def reply(topic_id: int):
     """Reply to a topic, or to one of its posts (``?to=<post id>``)."""
     topic = _load_topic_or_404(topic_id)

@@ -28,7 +28,7 @@ def sign_in(page: Page, url: str, username: str) -> None:
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_staff_contact_member_privately_from_topic(live_server, new_page, javascript):
     tag = "js" if javascript else "nojs"
-    member_name, staff_name = f"mia_{tag}", f"care_{tag}"
+    member_name, staff_name = f"mia_{tag}", f"carer_{tag}"
     with live_server.app.app_context():
         member = accounts.create_user(username=member_name, email=f"{member_name}@example.com", password=PASSWORD,
                                       verified=True)

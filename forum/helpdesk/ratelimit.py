@@ -1,0 +1,97 @@
+"""Posting rate limits for members (new topics and replies), with Flask-Limiter.
+
+Members get ``RATELIMIT_POSTS_MEMBER`` (``RATELIMIT_POSTS_NEW_MEMBER`` while their
+account is younger than ``RATELIMIT_NEW_MEMBER_DAYS``), counted per account across new
+topics and replies. Staff, moderators, executives and admins are never limited: in a
+crisis Customer Care must be able to answer as fast as it can type. A member who hits
+the limit gets the form back (status 429) with their text and a message saying when
+they can post again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, make_response, render_template, request
+from flask_limiter import RequestLimit
+from flask_login import current_user
+
+from forum.extensions import db, limiter
+from forum.models import Post
+from forum.models.base import utcnow
+
+
+def _posting_limit() -> str:
+    cfg = current_app.config
+    joined = getattr(current_user, "created_at", None)
+    if joined is not None and joined > utcnow() - timedelta(days=int(cfg["RATELIMIT_NEW_MEMBER_DAYS"])):
+        return cfg["RATELIMIT_POSTS_NEW_MEMBER"]
+    return cfg["RATELIMIT_POSTS_MEMBER"]
+
+
+def _exempt() -> bool:
+    """Visitors are sent to sign in anyway; anyone acting for the brand is never limited."""
+    return not current_user.is_authenticated or current_user.is_staff
+
+
+def _account_key() -> str:
+    return f"account:{current_user.get_id()}"
+
+
+def _counted(response) -> bool:
+    """Only posts that went through count (a redirect); a form with errors does not."""
+    return response.status_code in (302, 303)
+
+
+def breach_message(reset_at: datetime, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    minutes = max(1, -(-int((reset_at - now).total_seconds()) // 60))
+    return (
+        f"You have posted a lot in a short time, so please wait before posting again. You can post again at "
+        f"{reset_at:%H:%M} UTC (in about {minutes} minute{'s' if minutes != 1 else ''}). Your text is kept below."
+    )
+
+
+def _breach(limit: RequestLimit):
+    """Render the member's form again, text kept, with a 429 and a Retry-After header."""
+    from forum.topics import forms
+    from forum.topics.queries import category_by_slug, get_topic
+
+    reset_at = datetime.fromtimestamp(limit.reset_at, UTC)
+    message = breach_message(reset_at)
+    args = request.view_args or {}
+    if request.endpoint == "topics.new_topic":
+        category = category_by_slug(str(args.get("slug", ""))[:80])
+        if category is None:
+            return None
+        form = forms.NewTopicForm()
+        form.body.errors = [message]
+        html = render_template("topics/new_topic.html", category=category, form=form)
+    elif request.endpoint == "topics.reply":
+        topic = get_topic(int(args.get("topic_id", 0)))
+        if topic is None:
+            return None
+        form = forms.ReplyForm()
+        form.body.errors = [message]
+        raw = str(form.parent_id.data or "")
+        parent = db.session.get(Post, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+        if parent is not None and parent.topic_id != topic.id:
+            parent = None
+        html = render_template("topics/reply.html", topic=topic, parent=parent, form=form)
+    else:
+        return None
+    response = make_response(html, 429)
+    response.headers["Retry-After"] = str(max(1, int(reset_at.timestamp() - datetime.now(UTC).timestamp())))
+    return response
+
+
+#: Decorate a posting view with this. One shared budget for topics and replies.
+posting_limit = limiter.shared_limit(
+    _posting_limit,
+    scope="posting",
+    key_func=_account_key,
+    exempt_when=_exempt,
+    deduct_when=_counted,
+    methods=["POST"],
+    on_breach=_breach,
+)

@@ -1,0 +1,19 @@
+"""Signal receivers and the email delivery hook, connected once at import."""
+
+from forum import signals
+from forum.helpdesk import emails, services
+from forum.notifications.services import delivery_hooks
+
+
+@signals.post_created.connect
+def _post_created(post, **kwargs) -> None:
+    services.on_post_created(post)
+
+
+@signals.post_hidden.connect
+def _post_hidden(post, actor=None, reason=None, **kwargs) -> None:
+    services.on_answer_hidden(post, actor=actor, reason=reason)
+
+
+if emails.deliver_immediately not in delivery_hooks:
+    delivery_hooks.append(emails.deliver_immediately)

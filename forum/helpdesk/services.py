@@ -1,0 +1,291 @@
+"""Help-desk writes: official answers, accepted solutions, satisfaction, kudos,
+subscriptions, claims and member settings. Services check permissions, write and
+flush; the caller commits. Notifications go through :func:`notify` (after commit)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from forum.extensions import db
+from forum.helpdesk.names import check_not_imitating_staff
+from forum.models import Kudos, Post, Topic, TopicSubscription, User
+from forum.models.base import utcnow
+from forum.models.helpdesk import MUTED, WATCHING
+from forum.moderation.log import log_action
+from forum.notifications.services import notify
+from forum.permissions import (
+    can_accept_solution,
+    can_claim_topic,
+    can_edit_settings,
+    can_give_kudos,
+    can_mark_official_answer,
+    can_rate_satisfaction,
+    can_subscribe_topic,
+)
+
+REASON_MAX = 500
+COMMENT_MAX = 1000
+DISPLAY_NAME_MAX = 50
+TITLE_MAX = 60
+EMAIL_CHOICES = ("off", "immediate", "daily")
+SATISFACTION_CHOICES = ("yes", "no")
+CLAIM_MINUTES = 30
+HIDDEN_ANSWER_NOTE = "The answer that resolved this topic was hidden by a moderator, so the topic is unresolved again."
+
+
+class HelpdeskError(ValueError):
+    """A refused write; the message is shown to the user (next to ``field`` when set)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class PermissionDenied(HelpdeskError):
+    pass
+
+
+def post_path(post: Post) -> str:
+    return f"/p/{post.id}"
+
+
+def topic_path(topic: Topic, anchor: str = "") -> str:
+    return f"/t/{topic.id}-{topic.slug}" + (f"#{anchor}" if anchor else "")
+
+
+def _clean(text: str | None, *, limit: int, field: str, what: str) -> str:
+    text = (text or "").strip()
+    if "\x00" in text:
+        raise HelpdeskError(f"The {what} contains a NUL character; remove it and try again.", field=field)
+    if len(text) > limit:
+        raise HelpdeskError(f"The {what} is at most {limit:,} characters long.", field=field)
+    return text
+
+
+# --- resolved state ---------------------------------------------------------------
+
+
+def _refresh_resolved(topic: Topic, *, actor: User | None) -> bool:
+    """Recompute ``is_resolved`` from the stored answers. Returns True when the topic
+    has just become resolved (and asks its author whether it solved their problem)."""
+    resolved = topic.official_answer_post_id is not None or topic.solution_post_id is not None
+    became = resolved and not topic.is_resolved
+    topic.is_resolved = resolved
+    if became:
+        topic.resolved_at = utcnow()
+        topic.resolution_note = None
+        notify(
+            [topic.author_id],
+            kind="satisfaction",
+            text=f"Your topic “{topic.title}” is resolved. Did this solve your problem?",
+            url=topic_path(topic, "satisfaction"),
+            actor=actor,
+        )
+    elif not resolved:
+        topic.resolved_at = None
+    return became
+
+
+def mark_official_answer(post: Post, *, actor: User, reason: str) -> bool:
+    """Mark ``post`` (a reply) as its topic's official answer, replacing any previous
+    one. Recorded in the public moderation log with its reason. Returns whether
+    anything changed."""
+    if not can_mark_official_answer(actor, post):
+        raise PermissionDenied("Only staff can mark an official answer, and only on a reply.")
+    reason = _clean(reason, limit=REASON_MAX, field="reason", what="reason")
+    if not reason:
+        raise HelpdeskError("Say why this is the official answer: the reason is shown in the public log.", field="reason")
+    topic = post.topic
+    if topic.official_answer_post_id == post.id:
+        return False
+    previous = topic.official_answer_post_id
+    topic.official_answer_post_id = post.id
+    topic.official_marked_by_id = actor.id
+    topic.official_marked_at = utcnow()
+    summary = f"official answer: post {post.id}" + (f", replacing post {previous}" if previous else "")
+    log_action(actor, "mark_official_answer", target_type="post", target_id=post.id, reason=reason,
+               subject_user=post.author, topic_id=topic.id, summary=summary)
+    _refresh_resolved(topic, actor=actor)
+    db.session.flush()
+    notify([topic.author_id], kind="official_answer", actor=actor, url=post_path(post),
+           text=f"{actor.shown_name} marked an official answer on your topic “{topic.title}”.")
+    notify([post.author_id], kind="official_answer", actor=actor, url=post_path(post),
+           text=f"Your reply in “{topic.title}” was marked as the official answer.")
+    return True
+
+
+def accept_solution(post: Post, *, actor: User) -> bool:
+    """The topic's author accepts ``post`` as the solution (replacing an earlier one)."""
+    if not can_accept_solution(actor, post):
+        raise PermissionDenied("Only the topic's author can accept a solution, and not one of their own posts.")
+    topic = post.topic
+    if topic.solution_post_id == post.id:
+        return False
+    topic.solution_post_id = post.id
+    topic.solution_accepted_at = utcnow()
+    _refresh_resolved(topic, actor=actor)
+    db.session.flush()
+    notify([post.author_id], kind="solution", actor=actor, url=post_path(post),
+           text=f"{actor.shown_name} accepted your reply as the solution to “{topic.title}”.")
+    return True
+
+
+def rate_satisfaction(topic: Topic, *, user: User, answer: str, comment: str = "") -> None:
+    """Store the author's answer to "Did this solve your problem?" (they may change it)."""
+    if not can_rate_satisfaction(user, topic):
+        raise PermissionDenied("Only the topic's author can answer this, once the topic is resolved.")
+    if answer not in SATISFACTION_CHOICES:
+        raise HelpdeskError("Answer Yes or No.", field="answer")
+    topic.satisfaction = answer
+    topic.satisfaction_comment = _clean(comment, limit=COMMENT_MAX, field="comment", what="comment") or None
+    topic.satisfaction_at = utcnow()
+    db.session.flush()
+
+
+def on_answer_hidden(post: Post, *, actor: User | None = None, reason: str | None = None) -> bool:
+    """Keep the resolved state consistent when an answer post is hidden: the topic
+    loses that answer and, if nothing else resolves it, is unresolved again with a note."""
+    topic = post.topic
+    changed = False
+    if topic.official_answer_post_id == post.id:
+        topic.official_answer_post_id = topic.official_marked_by_id = topic.official_marked_at = None
+        changed = True
+    if topic.solution_post_id == post.id:
+        topic.solution_post_id = topic.solution_accepted_at = None
+        changed = True
+    if not changed:
+        return False
+    _refresh_resolved(topic, actor=actor)
+    if not topic.is_resolved:
+        topic.resolution_note = HIDDEN_ANSWER_NOTE
+    db.session.flush()
+    return True
+
+
+# --- kudos ------------------------------------------------------------------------
+
+
+def give_kudos(post: Post, *, user: User) -> Kudos:
+    """Give kudos to a post: once per member and post, never to one's own post."""
+    if not can_give_kudos(user, post):
+        if getattr(user, "is_authenticated", False) and post.author_id == user.id:
+            raise PermissionDenied("You cannot give kudos to your own post.")
+        raise PermissionDenied("Confirm your email address to give kudos.")
+    if db.session.scalar(select(Kudos.id).where(Kudos.post_id == post.id, Kudos.user_id == user.id)):
+        raise HelpdeskError("You already gave kudos to this post.")
+    kudos = Kudos(post_id=post.id, user_id=user.id)
+    db.session.add(kudos)
+    db.session.execute(update(Post).where(Post.id == post.id).values(kudos_count=Post.kudos_count + 1))
+    db.session.flush()
+    db.session.refresh(post)
+    title = post.topic.title
+    notify([post.author_id], kind="kudos", actor=user, url=post_path(post), group_key=f"kudos:{post.id}",
+           text=f"{user.shown_name} gave kudos to your post in “{title}”.",
+           grouped_text=lambda n: f"{n} people gave kudos to your post in “{title}”.")
+    return kudos
+
+
+# --- subscriptions ----------------------------------------------------------------
+
+
+def subscription_state(user: User, topic: Topic) -> str | None:
+    return db.session.scalar(
+        select(TopicSubscription.state).where(TopicSubscription.user_id == user.id, TopicSubscription.topic_id == topic.id)
+    )
+
+
+def set_subscription(topic: Topic, *, user: User, state: str) -> None:
+    """``watching`` (notify me of replies) or ``muted`` (never notify me about this topic)."""
+    if not can_subscribe_topic(user, topic):
+        raise PermissionDenied("Sign in to follow topics.")
+    if state not in (WATCHING, MUTED):
+        raise HelpdeskError("Choose to follow or to mute the topic.", field="state")
+    sub = db.session.scalar(
+        select(TopicSubscription).where(TopicSubscription.user_id == user.id, TopicSubscription.topic_id == topic.id)
+    )
+    if sub is None:
+        db.session.add(TopicSubscription(user_id=user.id, topic_id=topic.id, state=state))
+    else:
+        sub.state = state
+    db.session.flush()
+
+
+def on_post_created(post: Post) -> None:
+    """Subscribe the poster, note staff replies for the queue, and notify subscribers:
+    each once, never the reply's author, never someone who muted the topic."""
+    topic = post.topic
+    author = post.author
+    subs = dict(
+        db.session.execute(
+            select(TopicSubscription.user_id, TopicSubscription.state).where(TopicSubscription.topic_id == topic.id)
+        ).all()
+    )
+    if author.id not in subs:
+        db.session.add(TopicSubscription(user_id=author.id, topic_id=topic.id, state=WATCHING))
+        subs[author.id] = WATCHING
+    if post.is_first:
+        db.session.flush()
+        return
+    if author.is_staff and not topic.has_staff_reply:
+        topic.has_staff_reply = True
+    db.session.flush()
+    # The topic's author follows it by default, even without a stored row.
+    subs.setdefault(topic.author_id, WATCHING)
+    parent_author_id = post.parent.author_id if post.parent_id is not None else None
+    if parent_author_id is not None and subs.get(parent_author_id) != MUTED:
+        notify([parent_author_id], kind="reply", actor=author, url=post_path(post),
+               text=f"{author.shown_name} replied to your post in “{topic.title}”.")
+    watchers = [uid for uid, state in subs.items() if state == WATCHING and uid != parent_author_id]
+    notify(watchers, kind="reply", actor=author, url=post_path(post),
+           text=f"{author.shown_name} replied in “{topic.title}”.")
+
+
+# --- the staff queue --------------------------------------------------------------
+
+
+def claim_topic(topic: Topic, *, actor: User) -> None:
+    """Say "I'm answering this one": other staff see the claim for 30 minutes."""
+    if not can_claim_topic(actor, topic):
+        raise PermissionDenied("Only staff can claim topics.")
+    topic.claimed_by_id = actor.id
+    topic.claimed_at = utcnow()
+    db.session.flush()
+
+
+def active_claim(topic: Topic, now=None) -> bool:
+    now = now or utcnow()
+    return topic.claimed_at is not None and topic.claimed_at > now - timedelta(minutes=CLAIM_MINUTES)
+
+
+# --- settings ---------------------------------------------------------------------
+
+
+def update_settings(user: User, *, display_name: str | None, email_notifications: str) -> None:
+    """Change the member's display name and email preference. Members cannot take a
+    name that poses as staff or the brand."""
+    if not can_edit_settings(user, user):
+        raise PermissionDenied("Sign in to change your settings.")
+    name = " ".join(_clean(display_name, limit=DISPLAY_NAME_MAX, field="display_name", what="display name").split())
+    if any(not ch.isprintable() for ch in name):
+        raise HelpdeskError("Display names cannot contain control characters.", field="display_name")
+    if name and not user.is_staff:
+        try:
+            check_not_imitating_staff(name)
+        except ValueError as exc:
+            raise HelpdeskError(str(exc), field="display_name") from exc
+    if email_notifications not in EMAIL_CHOICES:
+        raise HelpdeskError("Choose off, immediate or daily digest.", field="email_notifications")
+    user.display_name = name or None
+    user.email_notifications = email_notifications
+    db.session.flush()
+
+
+def set_title(user: User, title: str | None) -> None:
+    """Set (or clear) the public title a staff member's badge shows."""
+    title = " ".join(_clean(title, limit=TITLE_MAX, field="title", what="title").split())
+    if title and not user.is_staff:
+        raise HelpdeskError("Only staff roles carry a badge, so only they can have a title.", field="title")
+    user.title = title or None
+    db.session.flush()

@@ -1,0 +1,224 @@
+"""Help-desk pages and actions."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from forum.extensions import db
+from forum.helpdesk import bp, forms, queries, services
+from forum.models import Category, Post, Topic
+from forum.permissions import (
+    can_accept_solution,
+    can_claim_topic,
+    can_edit_settings,
+    can_give_kudos,
+    can_mark_official_answer,
+    can_rate_satisfaction,
+    can_subscribe_topic,
+    can_view_staff_queue,
+    require,
+)
+from forum.web import page_arg
+
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    return post
+
+
+def _topic_or_404(topic_id: int) -> Topic:
+    topic = db.session.get(Topic, topic_id)
+    if topic is None:
+        abort(404)
+    return topic
+
+
+def _to_post(post: Post):
+    return redirect(url_for("topics.permalink", post_id=post.id))
+
+
+def _to_topic(topic: Topic, anchor: str | None = None):
+    return redirect(url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug, _anchor=anchor))
+
+
+def _checked_post_form(form) -> None:
+    if not form.validate_on_submit():
+        abort(400, "; ".join(e for errs in form.errors.values() for e in errs) or "Bad request.")
+
+
+@bp.route(f"/p/<{ID}:post_id>/official-answer", methods=["GET", "POST"])
+def official_answer(post_id: int):
+    """Mark a reply as its topic's official answer, with a reason (staff)."""
+    post = _post_or_404(post_id)
+    require(can_mark_official_answer, current_user, post)
+    form = forms.OfficialAnswerForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.mark_official_answer(post, actor=current_user, reason=form.reason.data)
+            db.session.commit()
+        except services.HelpdeskError as exc:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(exc)]
+        else:
+            flash("Marked as the official answer." if changed else "That reply already is the official answer.", "success")
+            return _to_post(post)
+    status = 422 if form.errors else 200
+    return render_template("helpdesk/official_answer.html", post=post, topic=post.topic, form=form), status
+
+
+@bp.route(f"/p/<{ID}:post_id>/solution", methods=["POST"])
+def accept_solution(post_id: int):
+    """The topic's author accepts a reply as the solution."""
+    post = _post_or_404(post_id)
+    require(can_accept_solution, current_user, post)
+    _checked_post_form(forms.ActionForm())
+    changed = services.accept_solution(post, actor=current_user)
+    db.session.commit()
+    if changed:
+        flash("Thank you! The reply is marked as the solution. Did it solve your problem? Tell us below.", "success")
+        return _to_topic(post.topic, "satisfaction")
+    return _to_post(post)
+
+
+@bp.route(f"/t/<{ID}:topic_id>/satisfaction", methods=["POST"])
+def satisfaction(topic_id: int):
+    """The author answers "Did this solve your problem?"."""
+    topic = _topic_or_404(topic_id)
+    require(can_rate_satisfaction, current_user, topic)
+    form = forms.SatisfactionForm()
+    _checked_post_form(form)
+    try:
+        services.rate_satisfaction(topic, user=current_user, answer=form.answer.data, comment=form.comment.data or "")
+    except services.HelpdeskError as exc:
+        db.session.rollback()
+        abort(400, str(exc))
+    db.session.commit()
+    flash("Thanks for your feedback.", "success")
+    return _to_topic(topic, "satisfaction")
+
+
+@bp.route(f"/p/<{ID}:post_id>/kudos", methods=["POST"])
+def kudos(post_id: int):
+    """Give kudos to a post (once; not to one's own)."""
+    post = _post_or_404(post_id)
+    require(can_give_kudos, current_user, post)
+    _checked_post_form(forms.ActionForm())
+    try:
+        services.give_kudos(post, user=current_user)
+        db.session.commit()
+    except services.HelpdeskError as exc:
+        db.session.rollback()
+        abort(409, str(exc))
+    except IntegrityError:  # a double click raced the check
+        db.session.rollback()
+        abort(409, "You already gave kudos to this post.")
+    flash("Kudos given.", "success")
+    return _to_post(post)
+
+
+@bp.route(f"/t/<{ID}:topic_id>/subscription", methods=["POST"])
+def subscription(topic_id: int):
+    """Follow or mute a topic."""
+    topic = _topic_or_404(topic_id)
+    require(can_subscribe_topic, current_user, topic)
+    form = forms.SubscriptionForm()
+    _checked_post_form(form)
+    services.set_subscription(topic, user=current_user, state=form.state.data)
+    db.session.commit()
+    flash("You follow this topic: we will notify you of replies." if form.state.data == "watching"
+          else "Topic muted: you will not be notified about it.", "success")
+    return _to_topic(topic)
+
+
+@bp.route("/staff/queue")
+def staff_queue():
+    """Topics waiting for a first staff reply, oldest first (staff)."""
+    require(can_view_staff_queue, current_user)
+    slug = request.args.get("category", "")[:80]
+    category = None
+    if slug:
+        category = db.session.scalar(select(Category).where(Category.slug == slug)) if "\x00" not in slug else None
+        if category is None:
+            abort(404)
+    queue = queries.staff_queue(page_arg(), category.id if category else None)
+    if queue.page > 1 and not queue.entries:
+        abort(404)
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    return render_template("helpdesk/staff_queue.html", queue=queue, category=category, categories=categories,
+                           claim_form=forms.ActionForm())
+
+
+@bp.route(f"/t/<{ID}:topic_id>/claim", methods=["POST"])
+def claim(topic_id: int):
+    """Claim a topic from the queue for 30 minutes (staff)."""
+    topic = _topic_or_404(topic_id)
+    require(can_claim_topic, current_user, topic)
+    _checked_post_form(forms.ActionForm())
+    other = topic.claimed_by if services.active_claim(topic) and topic.claimed_by_id != current_user.id else None
+    services.claim_topic(topic, actor=current_user)
+    db.session.commit()
+    if other is not None:
+        flash(f"{other.shown_name} had claimed this topic in the last 30 minutes; it is now yours.", "info")
+    else:
+        flash("You claimed this topic for 30 minutes.", "success")
+    return _to_topic(topic)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """The signed-in member's display name and notification email preference."""
+    require(can_edit_settings, current_user)
+    form = forms.SettingsForm(obj=current_user if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_settings(current_user, display_name=form.display_name.data,
+                                     email_notifications=form.email_notifications.data)
+            db.session.commit()
+        except services.HelpdeskError as exc:
+            db.session.rollback()
+            target = getattr(form, exc.field or "display_name")
+            target.errors = [*target.errors, str(exc)]
+        else:
+            flash("Your settings are saved.", "success")
+            return redirect(url_for("helpdesk.settings"))
+    return render_template("helpdesk/settings.html", form=form), 422 if form.errors else 200
+
+
+# --- helpers the shared templates call (topic page, category page, profile) ---
+
+
+@bp.app_template_global("helpdesk_topic_extras")
+def _topic_extras(topic, first, page, viewer):
+    posts = ([first] if first else []) + [entry.post for entry in page.items]
+    extras = queries.topic_extras(topic, posts, viewer)
+    extras.forms = _forms()
+    return extras
+
+
+@bp.app_template_global("helpdesk_profile_stats")
+def _profile_stats(user):
+    return queries.profile_stats(user)
+
+
+@bp.app_template_global("helpdesk_forms")
+def _forms():
+    return {"action": forms.ActionForm(), "satisfaction": forms.SatisfactionForm(), "subscription": forms.SubscriptionForm()}
+
+
+@bp.app_template_filter("waited")
+def _waited(delta) -> str:
+    """``3 days 4 h``, ``5 h 12 min``, ``7 min``."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
