@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from forum.incidents.services import (
@@ -22,7 +23,7 @@ def _crlf(value):
     return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
-_STATE_CHOICES = [(s, STATE_LABELS[s]) for s in OPEN_STATES]
+_STATE_CHOICES = [SelectChoice(s, STATE_LABELS[s]) for s in OPEN_STATES]
 
 
 class IncidentForm(FlaskForm):
@@ -38,7 +39,7 @@ class IncidentForm(FlaskForm):
         validators=[Optional(), Length(max=TAGS_TOTAL_MAX, message=f"At most {TAGS_TOTAL_MAX} characters.")],
     )
     severity = SelectField(
-        "Severity", choices=[(s, SEVERITY_LABELS[s]) for s in SEVERITIES], validate_choice=True, default="major"
+        "Severity", choices=[SelectChoice(s, SEVERITY_LABELS[s]) for s in SEVERITIES], validate_choice=True, default="major"
     )
     state = SelectField("State", choices=_STATE_CHOICES, default="investigating")
     body = TextAreaField(
@@ -79,7 +80,7 @@ class ResolveForm(FlaskForm):
 
 
 class AffectedForm(FlaskForm):
-    area = SelectField("Your area (optional)", choices=[("", "Prefer not to say"), *AREAS.items()], default="")
+    area = SelectField("Your area (optional)", choices=[SelectChoice("", "Prefer not to say"), *(SelectChoice(k, v) for k, v in AREAS.items())], default="")
 
 
 class LinkTopicForm(FlaskForm):
