@@ -106,8 +106,8 @@ def _insert_ignore(model, values: dict) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on both backends; True when a row was added.
     Concurrent duplicates never raise and never abort the transaction."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def open_incident(*, actor: User, title: str, tags: str, severity: str, body: str, state: str = "investigating") -> Incident:
