@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -84,11 +84,19 @@ def _page_key() -> str:
     return f"incidents:page:{generation}:{request.full_path}"
 
 
+def _private_request() -> bool:
+    """A signed-in member, or a visitor with a flashed message waiting: their render is
+    theirs alone. Decided once, before the view runs (rendering pops the flashes)."""
+    if "incidents_private" not in g:
+        g.incidents_private = current_user.is_authenticated or "_flashes" in session
+    return g.incidents_private
+
+
 def bypass_page_cache() -> bool:
     """True when this request must be rendered fresh (and not stored)."""
     if request.method != "GET" or not current_app.config["INCIDENT_PAGE_CACHE"]:
         return True
-    if "_flashes" in session or current_user.is_authenticated:
+    if _private_request():
         return True
     return not open_incidents()
 
@@ -115,13 +123,10 @@ def set_cache_headers(response):
     if request.endpoint not in PUBLIC_ENDPOINTS or request.method != "GET":
         return response
     response.vary.add("Cookie")
-    if current_user.is_authenticated:
+    if _private_request() or response.status_code != 200:
         response.headers["Cache-Control"] = "private, no-store"
-    elif response.status_code == 200 and "_flashes" not in session and "Set-Cookie" not in response.headers:
-        if request.endpoint in CACHED_ENDPOINTS and not open_incidents():
-            response.headers["Cache-Control"] = "no-cache"
-        else:
-            response.headers["Cache-Control"] = f"public, max-age={current_app.config['INCIDENT_PAGE_TTL']}"
+    elif request.endpoint in CACHED_ENDPOINTS and not open_incidents():
+        response.headers["Cache-Control"] = "no-cache"
     else:
-        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['INCIDENT_PAGE_TTL']}"
     return response
