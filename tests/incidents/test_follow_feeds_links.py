@@ -85,7 +85,7 @@ def _parse_atom(resp):
 
 def test_feeds_are_valid_atom(app, client, staff, make_incident):
     first = make_incident("Roaming data down in France")
-    second = make_incident("Voicemail unavailable", resolved=True)
+    make_incident("Voicemail unavailable", resolved=True)
     with app.app_context():
         services.post_update(
             db.session.get(Incident, first), actor=db.session.get(User, staff["id"]), state="identified", body="Partner **fault**."
