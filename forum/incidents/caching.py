@@ -73,8 +73,9 @@ def invalidate_after_commit() -> None:
 
     def _invalidate():
         with app.app_context():
-            cache.delete_many(BANNER_KEY, LINKS_KEY)
             cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=0)
+            for key in (BANNER_KEY, LINKS_KEY):  # cachelib's Redis delete_many raises on a missing key
+                cache.delete(key)
 
     after_commit(_invalidate)
 
