@@ -3,7 +3,6 @@ commits. Followers are notified and caches invalidated only after the commit."""
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -94,7 +93,9 @@ def clean_tags(raw: str | None) -> str:
 
 
 def _incident_url(incident: Incident) -> str:
-    return url_for("incidents.view_incident", incident_id=incident.id)
+    """The incident page's path. Built by hand (it matches the route) so that services
+    also work outside a request, e.g. in ``forum demo``."""
+    return f"/status/{incident.id}"
 
 
 def _notify_followers(incident: Incident, *, actor: User, text: str) -> None:
