@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -46,7 +47,7 @@ from forum.incidents import services  # noqa: E402
 from forum.models import AffectedReport, Category, Topic, User  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-incident-surge"
+SECRET = "bench-incident-surge"  # noqa: S105 - a throw-away bench database
 PASSWORD = "bench-password-123"  # noqa: S105 - generate.py's shared bench password
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -153,15 +154,16 @@ def run_mode(url: str, *, cache: bool, args) -> dict:
             "status": f"{base}/status",
         }
         duration = f"{args.duration}s"
+        wrk = shutil.which("wrk") or "wrk"  # apt-get install wrk
         procs = {
             name: subprocess.Popen(  # noqa: S603
-                ["wrk", "-t1", f"-c{args.connections}", f"-d{duration}", "--timeout", "10s", "--latency", target],
+                [wrk, "-t1", f"-c{args.connections}", f"-d{duration}", "--timeout", "10s", "--latency", target],
                 stdout=subprocess.PIPE, text=True,
             )
             for name, target in pages.items()
         }
         procs["writes"] = subprocess.Popen(  # noqa: S603
-            ["wrk", "-t2", "-c2", f"-d{duration}", "--timeout", "10s", "--latency", "-s",
+            [wrk, "-t2", "-c2", f"-d{duration}", "--timeout", "10s", "--latency", "-s",
              str(ROOT / "bench/incident_writes.lua"), base, "--", str(prep["incident_id"]), prep["category"]],
             stdout=subprocess.PIPE, text=True, env={**os.environ, "WRK_MEMBERS": prep["members_file"], "WRK_THREADS": "2"},
         )

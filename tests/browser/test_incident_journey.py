@@ -1,6 +1,9 @@
 """The incident journey in a real browser: staff open an incident, the banner appears
 on the home page, a member presses "I'm affected", staff post an update and resolve
-it, and the banner goes. Runs without JavaScript: every step is a plain form."""
+it, and the banner goes. Runs without JavaScript: every step is a plain form.
+
+(Here rather than in tests/incidents/ so that it shares the session's one Playwright
+and live server with the other journeys.)"""
 
 from __future__ import annotations
 
@@ -9,22 +12,9 @@ from playwright.sync_api import Page, expect
 
 from forum.accounts import services as account_services
 from forum.extensions import db
-from tests.browser.conftest import (  # noqa: F401 - fixtures re-exported for this module
-    _clean_tables,
-    chromium,
-    live_server,
-    new_page,
-)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Override the package's cache cleaner: it would build the backend-parametrised
-    session app, and the live server owns its own app and cache."""
-    return
 
 
 def _sign_in(page: Page, live, username: str) -> None:
@@ -35,7 +25,7 @@ def _sign_in(page: Page, live, username: str) -> None:
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
 
 
-def test_incident_journey(live_server, new_page):  # noqa: F811 - fixtures imported above
+def test_incident_journey(live_server, new_page):
     live = live_server
     with live.app.app_context():
         for username, role in (("care.ellie", "staff"), ("member.max", "member")):
