@@ -35,6 +35,11 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if app.config.get("REDIS_URL"):  # Flask-Caching: Redis when configured, else one SimpleCache per process
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("CACHE_KEY_PREFIX", "forum:")
 
 
 def _init_limiter(app: Flask, limiter) -> None:
@@ -59,7 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     from forum.models.base import render_item
@@ -69,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     _init_limiter(app, limiter)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to do that."
@@ -108,6 +114,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(helpdesk.bp)
     app.register_blueprint(helpdesk.notifications_cli)
     app.register_blueprint(helpdesk.helpdesk_cli)
+    from forum import incidents
+
+    app.register_blueprint(incidents.bp)
 
     from forum.errors import register_error_handlers
     from forum.templating import register_template_helpers

@@ -58,6 +58,17 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # --- incidents ---
+    #: Let visitors who are not signed in press "I'm affected" (rate limited per IP).
+    INCIDENT_ANON_REPORTS = False
+    INCIDENT_ANON_REPORT_LIMIT = "5 per hour"
+    #: Seconds the open-incident banner data is cached.
+    INCIDENT_BANNER_TTL = 10
+    #: Cache anonymous renders of the home, status and incident pages while an incident is open.
+    INCIDENT_PAGE_CACHE = True
+    #: Seconds those renders are cached (and the max-age given to front proxies).
+    INCIDENT_PAGE_TTL = 15
+
 
 def load_secret_key(instance_path: str) -> str:
     """Return the secret key kept in ``instance/secret_key``, creating it once.

@@ -146,6 +146,9 @@ def _seed() -> None:
     from forum.helpdesk.demo import seed_helpdesk
 
     seed_helpdesk(users)
+    from forum.incidents.demo import seed_incidents
+
+    seed_incidents(users)
 
 
 def topic_posts(topic: Topic):

@@ -3,6 +3,7 @@
 import sqlite3
 
 from flask import current_app
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,6 +28,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+#: Flask-Caching: SimpleCache by default, Redis when ``FORUM_REDIS_URL`` is set.
+cache = Cache()
 
 
 @limiter.request_filter

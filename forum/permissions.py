@@ -304,3 +304,36 @@ PREDICATES.update(
         )
     }
 )
+
+
+# --- incidents ---
+
+
+# Staff (anyone acting for the brand) open incidents, post and correct updates,
+# resolve them and publish their summaries.
+def can_manage_incidents(user: User | None, incident: Any = None) -> bool:
+    return _is_staff(user)
+
+
+# A member may press "I'm affected" on an open incident (visitors only when
+# FORUM_INCIDENT_ANON_REPORTS is on; the view checks that setting).
+def can_report_affected(user: User | None, incident: Any = None) -> bool:
+    return _can_participate(user) and (incident is None or incident.is_open)
+
+
+# A member may follow an incident to be notified of its updates.
+def can_follow_incident(user: User | None, incident: Any = None) -> bool:
+    return _can_participate(user)
+
+
+# Staff may move a topic into an incident as a linked report (logged with a reason).
+def can_link_topic_to_incident(user: User | None, topic: Any = None) -> bool:
+    return _is_staff(user)
+
+
+PREDICATES.update(
+    {
+        f.__name__: f
+        for f in (can_manage_incidents, can_report_affected, can_follow_incident, can_link_topic_to_incident)
+    }
+)

@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 
 from forum import create_app
 from forum.accounts import services as account_services
-from forum.extensions import db
+from forum.extensions import cache, db
 from forum.models import Category
 
 PASSWORD = "correct-horse-battery"
@@ -58,6 +58,9 @@ def app(database_url, tmp_path_factory):
             "MAIL_OUTBOX": str(instance / "outbox"),
             "RATELIMIT_ENABLED": False,
             "SERVER_NAME": "localhost",
+            # Long enough that an expiry never lands inside a test (a stray refill would
+            # change query counts); every test starts with an empty cache anyway.
+            "INCIDENT_BANNER_TTL": 3600,
         }
     )
     app.instance_path = str(instance)
@@ -84,6 +87,7 @@ def _clean_tables(app):
                 db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
+        cache.clear()  # the incident banner and page cache must not outlive the rows
     outbox = Path(app.config["MAIL_OUTBOX"])
     if outbox.exists():
         for f in outbox.iterdir():

@@ -2,6 +2,14 @@
 
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
+from forum.models.incidents import (
+    AffectedReport,
+    Incident,
+    IncidentFollow,
+    IncidentTopic,
+    IncidentUpdate,
+    IncidentUpdateRevision,
+)
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
@@ -16,6 +24,12 @@ __all__ = [
     "PostRevision",
     "SilentEditError",
     "TopicRevision",
+    "AffectedReport",
+    "Incident",
+    "IncidentFollow",
+    "IncidentTopic",
+    "IncidentUpdate",
+    "IncidentUpdateRevision",
     "ROLES",
     "STAFF_ROLES",
     "Category",

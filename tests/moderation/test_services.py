@@ -167,6 +167,8 @@ def test_no_code_assigns_member_text_outside_the_edit_service():
         ("forum/topics/services.py", "edit_topic_title"),
         # User.title: a staff member's own badge title, set by an admin; not member text.
         ("forum/helpdesk/services.py", "set_title"),
+        # IncidentUpdate.body: staff's own status updates, corrected with a revision.
+        ("forum/incidents/services.py", "correct_update"),
     }
     guarded = {"body", "body_html", "title"}
     found = set()

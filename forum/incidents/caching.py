@@ -1,0 +1,133 @@
+"""Surge readiness: the banner data, the topic-link map and the anonymous page cache.
+
+All three live in the app's Flask-Caching store (SimpleCache per process by default,
+Redis when ``FORUM_REDIS_URL`` is set). Incident writes invalidate them after commit;
+the short timeouts bound staleness across processes.
+
+Only anonymous requests with an empty-looking session (no flashed messages) are
+served from or stored into the page cache, and only while an incident is open: a
+signed-in member always gets a fresh render with their own header and state.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import select
+
+from forum.aftercommit import after_commit
+from forum.extensions import cache, db
+
+BANNER_KEY = "incidents:open"
+LINKS_KEY = "incidents:topic-links"
+GENERATION_KEY = "incidents:generation"
+
+#: Endpoints whose anonymous renders are cached while an incident is open.
+CACHED_ENDPOINTS = ("topics.index", "incidents.status", "incidents.view_incident")
+#: Endpoints that get a public Cache-Control for anonymous visitors (the pages above and the feeds).
+PUBLIC_ENDPOINTS = (*CACHED_ENDPOINTS, "incidents.status_feed", "incidents.incident_feed")
+
+
+def open_incidents() -> list[dict]:
+    """The open incidents for the banner, newest first: one small query, cached briefly."""
+    data = cache.get(BANNER_KEY)
+    if data is None:
+        from forum.models import Incident
+
+        rows = db.session.execute(
+            select(Incident.id, Incident.title, Incident.state, Incident.last_update_at)
+            .where(Incident.state != "resolved")
+            .order_by(Incident.id.desc())
+            .limit(5)
+        )
+        data = [{"id": r.id, "title": r.title, "state": r.state, "last_update_at": r.last_update_at} for r in rows]
+        cache.set(BANNER_KEY, data, timeout=current_app.config["INCIDENT_BANNER_TTL"])
+    return data
+
+
+def topic_links() -> dict[int, dict]:
+    """topic id -> the incident it is linked to, for the notice on topic pages."""
+    data = cache.get(LINKS_KEY)
+    if data is None:
+        from forum.models import Incident, IncidentTopic
+
+        rows = db.session.execute(
+            select(IncidentTopic.topic_id, IncidentTopic.kind, Incident.id, Incident.title).join(
+                Incident, Incident.id == IncidentTopic.incident_id
+            )
+        )
+        data = {r.topic_id: {"incident_id": r.id, "title": r.title, "kind": r.kind} for r in rows}
+        cache.set(LINKS_KEY, data, timeout=300)
+    return data
+
+
+def incident_link_for_topic(topic) -> dict | None:
+    return topic_links().get(topic.id)
+
+
+def invalidate_after_commit() -> None:
+    """Drop the banner, the links and every cached page once the transaction commits."""
+    app = current_app._get_current_object()
+
+    def _invalidate():
+        with app.app_context():
+            cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=0)
+            for key in (BANNER_KEY, LINKS_KEY):  # cachelib's Redis delete_many raises on a missing key
+                cache.delete(key)
+
+    after_commit(_invalidate)
+
+
+def _page_key() -> str:
+    generation = cache.get(GENERATION_KEY) or "0"
+    return f"incidents:page:{generation}:{request.full_path}"
+
+
+def _private_request() -> bool:
+    """A signed-in member, or a visitor with a flashed message waiting: their render is
+    theirs alone. Decided once, before the view runs (rendering pops the flashes)."""
+    if "incidents_private" not in g:
+        g.incidents_private = current_user.is_authenticated or "_flashes" in session
+    return g.incidents_private
+
+
+def bypass_page_cache() -> bool:
+    """True when this request must be rendered fresh (and not stored)."""
+    if request.method != "GET" or not current_app.config["INCIDENT_PAGE_CACHE"]:
+        return True
+    if _private_request():
+        return True
+    return not open_incidents()
+
+
+def _cacheable(rv) -> bool:
+    # Views return a plain string for a 200 page; tuples (status codes), redirects and
+    # errors are never stored.
+    return isinstance(rv, str)
+
+
+def cached_page(app, view):
+    """Wrap ``view`` with Flask-Caching's view cache, keyed by the incident generation."""
+    return cache.cached(
+        timeout=app.config["INCIDENT_PAGE_TTL"],
+        key_prefix=_page_key,
+        unless=bypass_page_cache,
+        response_filter=_cacheable,
+    )(view)
+
+
+def set_cache_headers(response):
+    """Honest Cache-Control for a front proxy: public with max-age for anonymous
+    renders while incident mode caches them; private/no-store for signed-in members."""
+    if request.endpoint not in PUBLIC_ENDPOINTS or request.method != "GET":
+        return response
+    response.vary.add("Cookie")
+    if _private_request() or response.status_code != 200:
+        response.headers["Cache-Control"] = "private, no-store"
+    elif request.endpoint in CACHED_ENDPOINTS and not open_incidents():
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['INCIDENT_PAGE_TTL']}"
+    return response

@@ -1,0 +1,94 @@
+"""Incident forms: validation only (the services re-check everything)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from forum.incidents.services import (
+    BODY_MAX,
+    EMPTY_UPDATE,
+    NO_FIRST_UPDATE,
+    REASON_MAX,
+    SUMMARY_MAX,
+    SUMMARY_REQUIRED,
+    TAGS_TOTAL_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+)
+from forum.models.incidents import AREAS, OPEN_STATES, SEVERITIES, SEVERITY_LABELS, STATE_LABELS
+
+
+def _crlf(value):
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+_STATE_CHOICES = [SelectChoice(s, STATE_LABELS[s]) for s in OPEN_STATES]
+
+
+class IncidentForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired("Give the incident a title."),
+            Length(min=TITLE_MIN, max=TITLE_MAX, message=f"Titles are {TITLE_MIN} to {TITLE_MAX} characters long."),
+        ],
+    )
+    tags = StringField(
+        "Affected services or regions",
+        validators=[Optional(), Length(max=TAGS_TOTAL_MAX, message=f"At most {TAGS_TOTAL_MAX} characters.")],
+    )
+    severity = SelectField(
+        "Severity", choices=[SelectChoice(s, SEVERITY_LABELS[s]) for s in SEVERITIES], validate_choice=True, default="major"
+    )
+    state = SelectField("State", choices=_STATE_CHOICES, default="investigating")
+    body = TextAreaField(
+        "First update",
+        filters=[_crlf],
+        validators=[DataRequired(NO_FIRST_UPDATE), Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters.")],
+    )
+
+
+class UpdateForm(FlaskForm):
+    state = SelectField("State", choices=_STATE_CHOICES)
+    body = TextAreaField(
+        "Update",
+        filters=[_crlf],
+        validators=[DataRequired(EMPTY_UPDATE), Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters.")],
+    )
+
+
+class CorrectionForm(FlaskForm):
+    body = TextAreaField(
+        "Corrected text",
+        filters=[_crlf],
+        validators=[DataRequired(EMPTY_UPDATE), Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters.")],
+    )
+    reason = StringField(
+        "What the correction fixes (shown publicly)",
+        validators=[DataRequired("Say what the correction fixes."), Length(max=REASON_MAX)],
+    )
+
+
+class ResolveForm(FlaskForm):
+    summary = TextAreaField(
+        "Final summary: what happened and what we will do",
+        filters=[_crlf],
+        validators=[DataRequired(SUMMARY_REQUIRED), Length(max=SUMMARY_MAX, message=f"At most {SUMMARY_MAX:,} characters.")],
+    )
+    publish = BooleanField("Also publish the summary as a topic in Announcements")
+
+
+class AffectedForm(FlaskForm):
+    area = SelectField("Your area (optional)", choices=[SelectChoice("", "Prefer not to say"), *(SelectChoice(k, v) for k, v in AREAS.items())], default="")
+
+
+class LinkTopicForm(FlaskForm):
+    topic = StringField(
+        "Topic number or address",
+        validators=[DataRequired("Give the topic's number or address (e.g. /t/42)."), Length(max=300)],
+    )
+    reason = StringField(
+        "Reason (shown in the public moderation log)",
+        validators=[DataRequired("Give a reason: it is shown in the public moderation log."), Length(max=REASON_MAX)],
+    )
