@@ -140,6 +140,9 @@ def _seed() -> None:
     pinned = db.session.scalar(select(Topic).where(Topic.title.startswith("No 4G indoors")))
     if pinned is not None:
         topics.set_pinned(pinned, True, actor=users["care.priya"])
+    from forum.qa_events.demo import seed_qa_events
+
+    seed_qa_events(users)
 
 
 def topic_posts(topic: Topic):
