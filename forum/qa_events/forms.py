@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from forum.models.qa_events import QA_STATE_LABELS
@@ -59,11 +60,11 @@ class MergeForm(ReasonForm):
 class AnswerForm(FlaskForm):
     body = TextAreaField("Answer (Markdown)", validators=[DataRequired("Write the answer first."), Length(max=20_000)])
     kind = SelectField(
-        "Kind", choices=[("answer", "Answer"), ("follow_up", "Follow-up note: we will come back to you")],
+        "Kind", choices=[SelectChoice("answer", "Answer"), SelectChoice("follow_up", "Follow-up note: we will come back to you")],
         default="answer",
     )
 
 
 class TransitionForm(FlaskForm):
-    to_state = SelectField("Move to", choices=list(QA_STATE_LABELS.items()))
+    to_state = SelectField("Move to", choices=[SelectChoice(k, v) for k, v in QA_STATE_LABELS.items()])
     reason = StringField("Note (optional)", validators=[Optional(), Length(max=500)])

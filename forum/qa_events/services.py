@@ -374,15 +374,14 @@ def questions_asked(event: QAEvent, user: User) -> int:
     ) or 0
 
 
-def submit_question(event: QAEvent, *, author: User, body: str, now: datetime | None = None) -> Question:
-    """Ask a question while the session is open or live, within the member's limit."""
+def check_can_ask(event: QAEvent, author: User, now: datetime | None = None) -> None:
+    """Raise unless ``author`` may ask in ``event`` now (permission, window, limit)."""
     if not can_ask_qa_question(author, event):
         raise PermissionDenied("Confirm your email address to ask a question.")
     now = _now(now)
     if not accepting_questions(event, now):
         state = QA_STATE_LABELS[effective_state(event, now)].lower()
         raise Conflict(f"This session is not taking questions now (it is {state}).")
-    body = clean_question(body)
     if questions_asked(event, author) >= event.question_limit:
         raise QAError(
             f"You have already asked {event.question_limit} question{'s' if event.question_limit != 1 else ''}, "
@@ -390,6 +389,13 @@ def submit_question(event: QAEvent, *, author: User, body: str, now: datetime | 
             field="body",
             status=422,
         )
+
+
+def submit_question(event: QAEvent, *, author: User, body: str, now: datetime | None = None) -> Question:
+    """Ask a question while the session is open or live, within the member's limit."""
+    now = _now(now)
+    check_can_ask(event, author, now)
+    body = clean_question(body)
     question = Question(
         event_id=event.id, author_id=author.id, body=body,
         body_html=markup.render_markdown(body, max_length=QUESTION_MAX), created_at=now,

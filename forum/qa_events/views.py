@@ -7,6 +7,7 @@ from datetime import UTC
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from forum.accounts.forms import EmptyForm
 from forum.extensions import db
@@ -86,9 +87,9 @@ def new_event():
     if refused:
         return refused
     form = forms.EventForm()
-    form.executive_id.choices = [(u.id, f"{u.shown_name} ({u.username})") for u in queries.executives()]
+    form.executive_id.choices = [SelectChoice(u.id, f"{u.shown_name} ({u.username})") for u in queries.executives()]
     if not form.executive_id.choices:
-        form.executive_id.choices = [(0, "No user has the executive role yet")]
+        form.executive_id.choices = [SelectChoice(0, "No user has the executive role yet")]
     if form.validate_on_submit():
         executive = db.session.get(User, form.executive_id.data) if form.executive_id.data else None
         times = {name: getattr(form, name).data.replace(tzinfo=UTC) for name in
@@ -142,20 +143,23 @@ def ask_question(slug: str):
     similar = []
     status = 200
     if form.validate_on_submit():
-        similar = services.similar_questions(event, form.body.data)
-        if similar and form.confirm.data != "1":
-            form.confirm.data = "1"  # the check step: shown once, then "Post my question" submits
-        else:
-            try:
+        try:
+            services.check_can_ask(event, current_user)
+            similar = services.similar_questions(event, form.body.data)
+            if similar and form.confirm.data != "1":
+                form.confirm.data = "1"  # the check step: shown once, then "Post my question" submits
+                question = None
+            else:
                 question = services.submit_question(event, author=current_user, body=form.body.data)
                 db.session.commit()
-            except services.QAError as exc:
-                db.session.rollback()
-                if exc.field != "body":
-                    return _refused(exc)
-                form.body.errors.append(str(exc))
-                status = exc.status if exc.status != 400 else 422
-            else:
+        except services.QAError as exc:
+            db.session.rollback()
+            if exc.field != "body":
+                return _refused(exc)
+            form.body.errors.append(str(exc))
+            status = exc.status if exc.status != 400 else 422
+        else:
+            if question is not None:
                 flash("Your question is in. Others can now vote for it.", "success")
                 return redirect(_event_url(event, question.anchor))
     elif form.errors:
