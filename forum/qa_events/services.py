@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum import markup
@@ -331,8 +331,9 @@ def _insert_ignoring_duplicates(model, **values) -> bool:
     """``INSERT ... ON CONFLICT DO NOTHING`` on both backends: True if a row went in.
     A unique constraint decides, so two concurrent requests cannot both insert."""
     dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
-    stmt = dialect.insert(model).values(**values).on_conflict_do_nothing()
-    return db.session.execute(stmt).rowcount == 1
+    table = model.__table__
+    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    return db.session.execute(stmt).scalar() is not None
 
 
 # --- subscriptions ------------------------------------------------------------------
@@ -424,25 +425,20 @@ def keywords(text: str, limit: int = 8) -> list[str]:
 
 def similar_questions(event: QAEvent, text: str, limit: int = 5) -> list[Question]:
     """Questions of this session that share words with ``text`` (search is not
-    built yet): a bounded LIKE query on the longest words, ranked by words shared."""
+    built yet): one bounded LIKE query on the longest words, ranked by words shared."""
     words = keywords(text[:QUESTION_MAX])
     if not words:
         return []
     lowered = func.lower(Question.body)
-    candidates = db.session.scalars(
+    matches = [lowered.contains(w, autoescape=True) for w in words]
+    shared = sum((case((m, 1), else_=0) for m in matches[1:]), case((matches[0], 1), else_=0))
+    return list(db.session.scalars(
         select(Question)
         .where(Question.event_id == event.id, Question.status.in_(("open", "follow_up", "answered")))
-        .where(or_(*[lowered.contains(w, autoescape=True) for w in words]))
-        .order_by(Question.vote_count.desc(), Question.id)
-        .limit(50)
-    ).all()
-
-    def score(q: Question) -> int:
-        body = q.body.lower()
-        return sum(1 for w in words if w in body)
-
-    ranked = sorted(candidates, key=lambda q: (-score(q), -q.vote_count, q.id))
-    return ranked[:limit]
+        .where(or_(*matches))
+        .order_by(shared.desc(), Question.vote_count.desc(), Question.id)
+        .limit(limit)
+    ))
 
 
 # --- votes ----------------------------------------------------------------------------

@@ -43,8 +43,11 @@ def _guard(predicate, obj=None, message: str | None = None):
         if _wants_json():
             return jsonify(error="Confirm your email address first.", status=403), 403
         return render_template("accounts/unverified.html"), 403
-    require(predicate, current_user, obj)  # redirects anonymous users to sign in
-    abort(403, message) if message else abort(403)
+    if not current_user.is_authenticated:
+        require(predicate, current_user, obj)  # redirects anonymous users to sign in
+    if message:
+        abort(403, message)
+    abort(403)
 
 
 def _refused(exc: services.QAError):
