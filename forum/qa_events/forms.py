@@ -18,7 +18,11 @@ class EventForm(FlaskForm):
         validators=[DataRequired("Give the session a slug."), Length(max=80),
                     Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message="Use lower-case letters, digits and hyphens.")],
     )
-    executive_id = SelectField("Executive", coerce=int, validators=[InputRequired("Choose the executive.")])
+    executive_id = SelectField(
+        "Executive", coerce=int, validators=[InputRequired("Choose the executive.")],
+        invalid_value_message="Choose one of the executives listed.",
+        invalid_choice_message="Choose one of the executives listed.",
+    )
     executive_title = StringField("Executive's public title", validators=[Optional(), Length(max=100)])
     intro = TextAreaField("Introduction (Markdown)", validators=[Optional(), Length(max=5000)])
     questions_open_at = DateTimeLocalField("Questions open at (UTC)", format=_WHEN, validators=[InputRequired("Give a time.")])

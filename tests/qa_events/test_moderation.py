@@ -32,7 +32,7 @@ def test_merge_combines_votes_counting_each_voter_once(app, build, dupes, people
     with build() as b:
         source, target = db.session.get(Question, dupes["source"]), db.session.get(Question, dupes["target"])
         assert (source.vote_count, target.vote_count) == (3, 2)
-        services.merge_questions(source, target, actor=b["sam"], reason="Same question as #%d" % target.id)
+        services.merge_questions(source, target, actor=b["sam"], reason=f"Same question as #{target.id}")
     with app.app_context():
         source, target = db.session.get(Question, dupes["source"]), db.session.get(Question, dupes["target"])
         voters = set(db.session.scalars(select(QuestionVote.voter_id).where(QuestionVote.question_id == target.id)))
@@ -42,7 +42,8 @@ def test_merge_combines_votes_counting_each_voter_once(app, build, dupes, people
         assert db.session.scalar(select(QuestionVote).where(QuestionVote.question_id == source.id)) is None
         entry = db.session.scalar(select(ModerationLogEntry))
         assert (entry.action, entry.target_type, entry.target_id) == ("merge_question", "question", source.id)
-        assert entry.actor_id == people["sam"]["id"] and entry.subject_user_id == people["bob"]["id"]
+        assert entry.actor_id == people["sam"]["id"]
+        assert entry.subject_user_id == people["bob"]["id"]
         assert entry.reason == f"Same question as #{target.id}"
 
 
