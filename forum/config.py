@@ -36,6 +36,10 @@ class DefaultConfig:
     THREADS_PER_PAGE = 20
     MAX_REPLY_DEPTH = 4
 
+    #: Q&A sessions: questions per page, and days after the live part until the archive.
+    QA_QUESTIONS_PER_PAGE = 50
+    QA_ARCHIVE_AFTER_DAYS = 14
+
     REDIS_URL = None
     RATELIMIT_ENABLED = True
     RATELIMIT_AUTH = "20 per minute"
