@@ -13,21 +13,9 @@ from sqlalchemy import select
 from forum.accounts import services as account_services
 from forum.extensions import db
 from forum.models import Question
-from tests.browser.conftest import (  # noqa: F401 - the live server and browser fixtures
-    _clean_tables,
-    chromium,
-    live_server,
-    new_page,
-)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Override the package's fake clock: the live server runs on real time."""
-    return None
 
 
 def sign_in(page: Page, live, username: str) -> None:
