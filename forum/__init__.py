@@ -117,6 +117,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from forum import incidents
 
     app.register_blueprint(incidents.bp)
+    from forum import qa_events
+
+    app.register_blueprint(qa_events.bp)
+    app.register_blueprint(qa_events.qa_events_cli)
 
     from forum.errors import register_error_handlers
     from forum.templating import register_template_helpers

@@ -38,6 +38,9 @@ class DefaultConfig:
 
     #: The public moderation log names the moderator (and role); false shows "a moderator".
     MODLOG_NAME_MODERATORS = True
+    #: Q&A sessions: questions per page, and days after the live part until the archive.
+    QA_QUESTIONS_PER_PAGE = 50
+    QA_ARCHIVE_AFTER_DAYS = 14
 
     REDIS_URL = None
     RATELIMIT_ENABLED = True

@@ -149,6 +149,9 @@ def _seed() -> None:
     from forum.incidents.demo import seed_incidents
 
     seed_incidents(users)
+    from forum.qa_events.demo import seed_qa_events
+
+    seed_qa_events(users)
 
 
 def topic_posts(topic: Topic):

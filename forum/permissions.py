@@ -273,6 +273,60 @@ def can_claim_topic(user: User | None, topic: Topic | None = None) -> bool:
 # Everyone signed in edits their own settings (display name, email preference).
 def can_edit_settings(user: User | None, obj: Any = None) -> bool:
     return _signed_in(user)
+# --- qa_events ---
+
+
+def _has_role(user: Any, *roles: str) -> bool:
+    return _signed_in(user) and user.role in roles
+
+
+# Customer Care staff and admins create Q&A sessions.
+def can_create_qa_event(user: User | None, obj: Any = None) -> bool:
+    return _has_role(user, "staff", "admin")
+
+
+# Customer Care staff and admins move a session between states by hand.
+def can_transition_qa_event(user: User | None, event: Any = None) -> bool:
+    return _has_role(user, "staff", "admin")
+
+
+# Any member who can take part may ask a question (the session's window and the
+# per-member limit are checked by the service).
+def can_ask_qa_question(user: User | None, event: Any = None) -> bool:
+    return _can_participate(user)
+
+
+# Any member who can take part may vote, but never for their own question.
+def can_vote_qa_question(user: User | None, question: Any = None) -> bool:
+    return _can_participate(user) and (question is None or question.author_id != user.id)
+
+
+# Any member who can take part may ask to be reminded when a session goes live.
+def can_subscribe_qa_event(user: User | None, event: Any = None) -> bool:
+    return _can_participate(user)
+
+
+# Moderators, Customer Care staff and admins merge duplicates and decline
+# off-topic questions (publicly logged). The executive does not: nobody should
+# be able to decline the questions put to themselves.
+def can_moderate_qa_question(user: User | None, question: Any = None) -> bool:
+    return _has_role(user, "moderator", "staff", "admin")
+
+
+# The session's executive answers; Customer Care staff and admins may answer on
+# their behalf (shown as such) and post follow-up notes.
+def can_answer_qa_question(user: User | None, event: Any = None) -> bool:
+    if _has_role(user, "staff", "admin"):
+        return True
+    return _has_role(user, "executive") and (event is None or event.executive_id == user.id)
+
+
+# An answer may be changed by whoever wrote it, and by Customer Care staff and
+# admins (for follow-ups); every change keeps a revision.
+def can_edit_qa_answer(user: User | None, answer: Any = None) -> bool:
+    if _has_role(user, "staff", "admin"):
+        return True
+    return _has_role(user, "executive") and (answer is None or answer.author_id == user.id)
 
 
 PREDICATES.update(
@@ -301,6 +355,23 @@ PREDICATES.update(
             can_view_staff_queue,
             can_claim_topic,
             can_edit_settings,
+        )
+    }
+)
+
+
+PREDICATES.update(
+    {
+        f.__name__: f
+        for f in (
+            can_create_qa_event,
+            can_transition_qa_event,
+            can_ask_qa_question,
+            can_vote_qa_question,
+            can_subscribe_qa_event,
+            can_moderate_qa_question,
+            can_answer_qa_question,
+            can_edit_qa_answer,
         )
     }
 )

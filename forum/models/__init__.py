@@ -13,6 +13,15 @@ from forum.models.incidents import (
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
+from forum.models.qa_events import (
+    Answer,
+    AnswerRevision,
+    QAEvent,
+    QAEventSubscription,
+    QAEventTransition,
+    Question,
+    QuestionVote,
+)
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
@@ -30,6 +39,13 @@ __all__ = [
     "IncidentTopic",
     "IncidentUpdate",
     "IncidentUpdateRevision",
+    "Answer",
+    "AnswerRevision",
+    "QAEvent",
+    "QAEventSubscription",
+    "QAEventTransition",
+    "Question",
+    "QuestionVote",
     "ROLES",
     "STAFF_ROLES",
     "Category",

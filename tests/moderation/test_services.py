@@ -169,6 +169,8 @@ def test_no_code_assigns_member_text_outside_the_edit_service():
         ("forum/helpdesk/services.py", "set_title"),
         # IncidentUpdate.body: staff's own status updates, corrected with a revision.
         ("forum/incidents/services.py", "correct_update"),
+        # Answer.body: an executive's Q&A answer, every change kept as an AnswerRevision.
+        ("forum/qa_events/services.py", "update_answer"),
     }
     guarded = {"body", "body_html", "title"}
     found = set()

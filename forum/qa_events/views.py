@@ -1,0 +1,349 @@
+"""Q&A session pages: /ask, /ask/new, /ask/<slug> and the actions on a session."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from forum.accounts.forms import EmptyForm
+from forum.extensions import db
+from forum.models import Answer, QuestionVote, User
+from forum.models.qa_events import QA_STATE_LABELS
+from forum.permissions import (
+    can_answer_qa_question,
+    can_ask_qa_question,
+    can_create_qa_event,
+    can_edit_qa_answer,
+    can_moderate_qa_question,
+    can_subscribe_qa_event,
+    can_transition_qa_event,
+    can_vote_qa_question,
+    require,
+)
+from forum.qa_events import bp, forms, queries, services
+from forum.web import page_arg
+
+ID = f"int(max={2**31 - 1})"
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _guard(predicate, obj=None, message: str | None = None):
+    """Anonymous -> login; signed in but unverified -> the page that says what to do;
+    otherwise 403 with ``message``. Returns a response to send, or ``None``."""
+    if predicate(current_user, obj):
+        return None
+    if current_user.is_authenticated and not current_user.is_verified:
+        if _wants_json():
+            return jsonify(error="Confirm your email address first.", status=403), 403
+        return render_template("accounts/unverified.html"), 403
+    if not current_user.is_authenticated:
+        require(predicate, current_user, obj)  # redirects anonymous users to sign in
+    if message:
+        abort(403, message)
+    abort(403)
+
+
+def _refused(exc: services.QAError):
+    db.session.rollback()
+    if _wants_json():
+        return jsonify(error=str(exc), status=exc.status), exc.status
+    abort(exc.status, str(exc))
+
+
+def _load_event(slug: str):
+    event = queries.event_by_slug(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _load_question(event, question_id: int):
+    question = queries.get_question(event, question_id)
+    if question is None:
+        abort(404)
+    return question
+
+
+def _event_url(event, anchor: str | None = None, **kw) -> str:
+    return url_for("qa_events.view_event", slug=event.slug, _anchor=anchor, **kw)
+
+
+@bp.route("/ask")
+def index():
+    """Upcoming, open and live sessions, and the archive."""
+    now = services.clock()
+    return render_template("qa_events/index.html", groups=queries.events_overview(now), now=now,
+                           state_of=services.effective_state, labels=QA_STATE_LABELS)
+
+
+@bp.route("/ask/new", methods=["GET", "POST"])
+def new_event():
+    """Create a Q&A session (Customer Care staff and admins)."""
+    refused = _guard(can_create_qa_event)
+    if refused:
+        return refused
+    form = forms.EventForm()
+    form.executive_id.choices = [SelectChoice(u.id, f"{u.shown_name} ({u.username})") for u in queries.executives()]
+    if not form.executive_id.choices:
+        form.executive_id.choices = [SelectChoice(0, "No user has the executive role yet")]
+    if form.validate_on_submit():
+        executive = db.session.get(User, form.executive_id.data) if form.executive_id.data else None
+        times = {name: getattr(form, name).data.replace(tzinfo=UTC) for name in
+                 ("questions_open_at", "questions_close_at", "live_starts_at", "live_ends_at")}
+        try:
+            event = services.create_event(
+                actor=current_user, title=form.title.data, slug=form.slug.data, executive=executive,
+                executive_title=form.executive_title.data or "", intro=form.intro.data or "",
+                question_limit=form.question_limit.data, **times,
+            )
+            db.session.commit()
+        except services.QAError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "title", form.title).errors.append(str(exc))
+        else:
+            flash("The Q&A session is created.", "success")
+            return redirect(_event_url(event))
+    return render_template("qa_events/new_event.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/ask/<slug>")
+def view_event(slug: str):
+    """A session: countdown, state, the executive, and the questions."""
+    event = _load_event(slug)
+    sort = request.args.get("sort", "votes")
+    if sort not in queries.SORTS:
+        abort(404)
+    page_no = page_arg()
+    data = queries.event_page(event, sort, page_no, current_user)
+    if page_no > data.questions.pages:
+        abort(404)
+    now = services.clock()
+    return render_template(
+        "qa_events/view_event.html", event=event, data=data, sort=sort, now=now,
+        state=services.effective_state(event, now), labels=QA_STATE_LABELS,
+        countdown=queries.countdown(event, services.effective_state(event, now), now),
+        accepting=services.accepting_questions(event, now),
+        question_form=forms.QuestionForm(), vote_form=forms.VoteForm(), reason_form=forms.ReasonForm(),
+        merge_form=forms.MergeForm(), transition_form=forms.TransitionForm(), empty_form=EmptyForm(),
+    )
+
+
+@bp.route("/ask/<slug>/question", methods=["GET", "POST"])
+def ask_question(slug: str):
+    """Ask a question: a "check" step shows similar questions first."""
+    event = _load_event(slug)
+    refused = _guard(can_ask_qa_question, event)
+    if refused:
+        return refused
+    form = forms.QuestionForm()
+    similar = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.check_can_ask(event, current_user)
+            similar = services.similar_questions(event, form.body.data)
+            if similar and form.confirm.data != "1":
+                form.confirm.data = "1"  # the check step: shown once, then "Post my question" submits
+                question = None
+            else:
+                question = services.submit_question(event, author=current_user, body=form.body.data)
+                db.session.commit()
+        except services.QAError as exc:
+            db.session.rollback()
+            if exc.field != "body":
+                return _refused(exc)
+            form.body.errors.append(str(exc))
+            status = exc.status if exc.status != 400 else 422
+        else:
+            if question is not None:
+                flash("Your question is in. Others can now vote for it.", "success")
+                return redirect(_event_url(event, question.anchor))
+    elif form.errors:
+        status = 422
+    data_votes = set()
+    if similar:
+        data_votes = set(db.session.scalars(select(QuestionVote.question_id).where(
+            QuestionVote.voter_id == current_user.id, QuestionVote.question_id.in_([q.id for q in similar]))))
+    return render_template(
+        "qa_events/ask.html", event=event, form=form, similar=similar, my_votes=data_votes,
+        vote_form=forms.VoteForm(), asked=services.questions_asked(event, current_user),
+        accepting=services.accepting_questions(event),
+    ), status
+
+
+@bp.route("/ask/<slug>/similar")
+def similar(slug: str):
+    """JSON: questions of this session that look like ``?q=`` (for the live hint)."""
+    event = _load_event(slug)
+    text = request.args.get("q", "")[: services.QUESTION_MAX]
+    found = services.similar_questions(event, text) if len(text.strip()) >= 3 else []
+    return jsonify(questions=[
+        {"id": q.id, "text": q.body[:200], "votes": q.vote_count, "answered": q.status == "answered",
+         "url": _event_url(event, q.anchor)}
+        for q in found
+    ])
+
+
+@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/vote", methods=["POST"])
+def vote(slug: str, question_id: int):
+    """Vote for a question, or take the vote back (``vote=0``)."""
+    event = _load_event(slug)
+    question = _load_question(event, question_id)
+    refused = _guard(can_vote_qa_question, question, "You cannot vote for your own question.")
+    if refused:
+        return refused
+    form = forms.VoteForm()
+    if not form.validate_on_submit():
+        abort(400, "Bad vote request.")
+    voted = form.vote.data == "1"
+    try:
+        count = (services.vote if voted else services.unvote)(question, voter=current_user)
+        db.session.commit()
+    except services.QAError as exc:
+        return _refused(exc)
+    if _wants_json():
+        return jsonify(question=question.id, votes=count, voted=voted)
+    flash("Your vote is counted." if voted else "Your vote is taken back.", "success")
+    return redirect(request.form.get("back") == "ask" and url_for("qa_events.ask_question", slug=event.slug)
+                    or _event_url(event, question.anchor), code=303)
+
+
+@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/merge", methods=["POST"])
+def merge(slug: str, question_id: int):
+    """Merge a duplicate into another question (moderators; publicly logged)."""
+    event = _load_event(slug)
+    question = _load_question(event, question_id)
+    refused = _guard(can_moderate_qa_question, question)
+    if refused:
+        return refused
+    form = forms.MergeForm()
+    if not form.validate_on_submit():
+        abort(400, "; ".join(e for errs in form.errors.values() for e in errs))
+    target = queries.get_question(event, form.into.data)
+    if target is None:
+        abort(400, f"There is no question #{form.into.data} in this session.")
+    try:
+        services.merge_questions(question, target, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+    except services.QAError as exc:
+        return _refused(exc)
+    flash(f"Question #{question.id} is merged into #{target.id}.", "success")
+    return redirect(_event_url(event, target.anchor), code=303)
+
+
+@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/reject", methods=["POST"])
+def reject(slug: str, question_id: int):
+    """Decline an off-topic question with a public reason (moderators)."""
+    event = _load_event(slug)
+    question = _load_question(event, question_id)
+    refused = _guard(can_moderate_qa_question, question)
+    if refused:
+        return refused
+    form = forms.ReasonForm()
+    if not form.validate_on_submit():
+        abort(400, "; ".join(e for errs in form.errors.values() for e in errs))
+    try:
+        services.reject_question(question, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+    except services.QAError as exc:
+        return _refused(exc)
+    flash(f"Question #{question.id} is declined.", "success")
+    return redirect(_event_url(event, question.anchor), code=303)
+
+
+@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/answer", methods=["GET", "POST"])
+def answer(slug: str, question_id: int):
+    """Answer a question, or post a follow-up note (the executive or staff)."""
+    event = _load_event(slug)
+    question = _load_question(event, question_id)
+    refused = _guard(can_answer_qa_question, event)
+    if refused:
+        return refused
+    form = forms.AnswerForm()
+    if form.validate_on_submit():
+        try:
+            services.answer_question(question, author=current_user, body=form.body.data, kind=form.kind.data)
+            db.session.commit()
+        except services.QAError as exc:
+            db.session.rollback()
+            if exc.field != "body":
+                return _refused(exc)
+            form.body.errors.append(str(exc))
+        else:
+            flash("The answer is published." if form.kind.data == "answer" else "The follow-up note is published.",
+                  "success")
+            return redirect(_event_url(event, question.anchor))
+    return render_template("qa_events/answer.html", event=event, question=question, form=form, answer=None), (
+        422 if form.errors else 200)
+
+
+@bp.route(f"/ask/<slug>/a/<{ID}:answer_id>/edit", methods=["GET", "POST"])
+def edit_answer(slug: str, answer_id: int):
+    """Change an answer or a follow-up note; a revision is kept."""
+    event = _load_event(slug)
+    ans = db.session.get(Answer, answer_id)
+    if ans is None or ans.question.event_id != event.id:
+        abort(404)
+    refused = _guard(can_edit_qa_answer, ans)
+    if refused:
+        return refused
+    form = forms.AnswerForm(obj=ans) if request.method == "GET" else forms.AnswerForm()
+    if form.validate_on_submit():
+        try:
+            services.update_answer(ans, editor=current_user, body=form.body.data, kind=form.kind.data)
+            db.session.commit()
+        except services.QAError as exc:
+            db.session.rollback()
+            if exc.field != "body":
+                return _refused(exc)
+            form.body.errors.append(str(exc))
+        else:
+            flash("The answer is updated.", "success")
+            return redirect(_event_url(event, ans.question.anchor))
+    return render_template("qa_events/answer.html", event=event, question=ans.question, form=form, answer=ans), (
+        422 if form.errors else 200)
+
+
+@bp.route("/ask/<slug>/remind", methods=["POST"])
+def remind(slug: str):
+    """"Remind me": a notification when the session goes live."""
+    event = _load_event(slug)
+    refused = _guard(can_subscribe_qa_event, event)
+    if refused:
+        return refused
+    if not EmptyForm().validate_on_submit():
+        abort(400, "Bad request.")
+    try:
+        services.remind_me(event, user=current_user)
+        db.session.commit()
+    except services.QAError as exc:
+        return _refused(exc)
+    flash("We will notify you when the session goes live.", "success")
+    return redirect(_event_url(event), code=303)
+
+
+@bp.route("/ask/<slug>/transition", methods=["POST"])
+def transition(slug: str):
+    """Move a session to another state by hand (staff); the change is recorded."""
+    event = _load_event(slug)
+    refused = _guard(can_transition_qa_event, event)
+    if refused:
+        return refused
+    form = forms.TransitionForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose a state.")
+    try:
+        changed = services.transition(event, form.to_state.data, actor=current_user, reason=form.reason.data or "")
+        db.session.commit()
+    except services.QAError as exc:
+        return _refused(exc)
+    if changed:
+        flash(f"The session is now {QA_STATE_LABELS[event.state].lower()}.", "success")
+    return redirect(_event_url(event), code=303)
