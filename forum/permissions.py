@@ -80,15 +80,52 @@ PREDICATES = {
 }
 
 
+class _Participating:
+    """``user`` as if verified and not suspended: used to tell whether a refusal is
+    only because the account cannot take part right now."""
+
+    is_verified = True
+    is_suspended = False
+
+    def __init__(self, user: Any):
+        self._user = user
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._user, name)
+
+
+def suspension_message(user: Any) -> str | None:
+    """What a suspended account is told when it tries to take part; ``None`` otherwise."""
+    if _signed_in(user) and user.is_suspended:
+        return "Your account is suspended: you can read the forum, but not post, reply, vote, flag or give kudos."
+    return None
+
+
+def _participation_refusal(user: Any):
+    """The 403 page for a signed-in account that cannot take part (suspended, or its
+    email not yet confirmed), so every feature says why rather than a bare 403."""
+    from flask import jsonify, make_response, render_template, request
+
+    suspended = user.is_suspended
+    if request.accept_mimetypes.best == "application/json":
+        message = suspension_message(user) if suspended else "Confirm your email address first."
+        return make_response(jsonify(error=message, status=403), 403)
+    template = "moderation/suspended.html" if suspended else "accounts/unverified.html"
+    return make_response(render_template(template), 403)
+
+
 def require(predicate, user, obj=None) -> None:
     """Abort unless ``predicate(user, obj)``: anonymous users go to the login page
-    (401 is turned into a redirect by Flask-Login), signed-in users get 403."""
+    (401 is turned into a redirect by Flask-Login), signed-in users get 403. When the
+    only obstacle is a suspension or an unconfirmed email, the 403 page says so."""
     if predicate(user, obj):
         return
     if not _signed_in(user):
         from forum.extensions import login_manager
 
         abort(login_manager.unauthorized())
+    if (user.is_suspended or not user.is_verified) and predicate(_Participating(user), obj):
+        abort(_participation_refusal(user))
     abort(403)
 
 

@@ -157,9 +157,17 @@ def find_personal_data(*texts: str | None) -> list[str]:
     return [c.label for c in active_checks() if c.matches(joined)]
 
 
-def review_submission(*texts: str | None) -> Review:
+def review_submission(*texts: str | None, already: tuple[str | None, ...] = ()) -> Review:
     """Review the texts of a public form. Only a POST is reviewed; a GET gets an
-    empty review. The confirmation counts only when the texts were checked."""
+    empty review. The confirmation counts only when the texts were checked.
+
+    ``already`` is the text an edit starts from: what it already showed publicly
+    (and was confirmed when it was posted) is not raised again, so only what an
+    edit adds brings the warning."""
     if request.method != "POST":
         return Review()
-    return Review(find_personal_data(*texts), confirmed=request.form.get(CONFIRM_FIELD) == "y")
+    findings = find_personal_data(*texts)
+    if already:
+        before = set(find_personal_data(*already))
+        findings = [label for label in findings if label not in before]
+    return Review(findings, confirmed=request.form.get(CONFIRM_FIELD) == "y")

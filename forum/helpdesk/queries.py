@@ -10,7 +10,10 @@ from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.helpdesk.services import CLAIM_MINUTES
+
+# The module, not the name: importing forum.helpdesk.services first goes through the
+# moderation and topics packages back to here while services is half loaded.
+from forum.helpdesk import services
 from forum.models import Category, Kudos, Post, Topic, TopicSubscription, User
 from forum.models.base import utcnow
 from forum.topics.queries import Page
@@ -140,7 +143,7 @@ def staff_queue(page: int, category_id: int | None = None) -> Queue:
         select(func.count()).select_from(select(Topic.id).where(*conds).limit(QUEUE_COUNT_CAP).subquery())
     ) or 0
     now = utcnow()
-    since = now - timedelta(minutes=CLAIM_MINUTES)
+    since = now - timedelta(minutes=services.CLAIM_MINUTES)
     entries = [
         QueueEntry(t, now - t.created_at, t.claimed_at is not None and t.claimed_at > since)
         for t in rows[:QUEUE_PER_PAGE]

@@ -23,6 +23,7 @@ from forum.permissions import (
     can_mark_official_answer,
     can_rate_satisfaction,
     can_subscribe_topic,
+    suspension_message,
 )
 
 REASON_MAX = 500
@@ -172,7 +173,7 @@ def give_kudos(post: Post, *, user: User) -> Kudos:
     if not can_give_kudos(user, post):
         if getattr(user, "is_authenticated", False) and post.author_id == user.id:
             raise PermissionDenied("You cannot give kudos to your own post.")
-        raise PermissionDenied("Confirm your email address to give kudos.")
+        raise PermissionDenied(suspension_message(user) or "Confirm your email address to give kudos.")
     if db.session.scalar(select(Kudos.id).where(Kudos.post_id == post.id, Kudos.user_id == user.id)):
         raise HelpdeskError("You already gave kudos to this post.")
     kudos = Kudos(post_id=post.id, user_id=user.id)

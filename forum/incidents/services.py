@@ -30,6 +30,7 @@ from forum.permissions import (
     can_link_topic_to_incident,
     can_manage_incidents,
     can_report_affected,
+    suspension_message,
 )
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -264,7 +265,7 @@ def report_affected(incident: Incident, *, user: User | None = None, anon_key: s
     now = utcnow()
     if user is not None:
         if not can_report_affected(user, incident):
-            raise PermissionDenied("Confirm your email address first.")
+            raise PermissionDenied(suspension_message(user) or "Confirm your email address first.")
         added = _insert_ignore(
             AffectedReport, {"incident_id": incident.id, "user_id": user.id, "area": area, "created_at": now}
         )

@@ -31,6 +31,7 @@ from forum.permissions import (
     can_contact_team,
     can_message_user,
     can_reply_to_conversation,
+    suspension_message,
 )
 
 MESSAGE_MAX = 10_000
@@ -121,7 +122,9 @@ def start_conversation(
         if _is_care_team(author):
             raise MessageError("Say which member to write to.", field="to")
         if not can_contact_team(author):
-            raise NotAllowed("You cannot write to Customer Care until your email address is confirmed.")
+            raise NotAllowed(
+                suspension_message(author) or "You cannot write to Customer Care until your email address is confirmed."
+            )
         conv = Conversation(kind=KIND_TEAM, subject=subject, member_id=author.id, started_by_id=author.id, topic=topic)
     elif not can_message_user(author, recipient):
         if recipient.id == author.id:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from forum import personal_data
 from forum.extensions import db
 from forum.models import Appeal, Category, Post, Topic
 from forum.moderation import bp, forms, queries, services
@@ -77,12 +78,21 @@ def edit_post(post_id: int):
         return refused
     topic = post.topic
     form = forms.EditPostForm()
+    # The author's own edit is a public post like any other: the same personal-data
+    # guard as a new topic or a reply (a moderator editing someone else's post is
+    # usually taking personal data out, and has the staff-only history box for it).
+    guard = personal_data.Review()
+    if post.author_id == current_user.id:
+        new_title = form.title.data if post.is_first else None
+        guard = personal_data.review_submission(
+            new_title, form.body.data, already=(topic.title if post.is_first else None, post.body)
+        )
     if request.method == "GET":
         form.body.data = post.body
         form.title.data = topic.title
         form.base_revision.data = str(post.revision_count)
         form.base_title_revision.data = str(topic.title_revision_count)
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and not guard.held:
         reason = form.reason.data
         try:
             if post.is_first and form.title.data:
@@ -104,7 +114,9 @@ def edit_post(post_id: int):
             flash("Your changes are saved.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))
     db.session.refresh(post)
-    return render_template("moderation/edit_post.html", post=post, topic=topic, form=form), 422 if form.errors else 200
+    return render_template(
+        "moderation/edit_post.html", post=post, topic=topic, form=form, personal_data=guard
+    ), 422 if form.errors else 200
 
 
 @bp.route(f"/p/<{ID}:post_id>/history")

@@ -39,6 +39,7 @@ from forum.permissions import (
     can_subscribe_qa_event,
     can_transition_qa_event,
     can_vote_qa_question,
+    suspension_message,
 )
 
 QUESTION_MIN, QUESTION_MAX = 10, 500
@@ -378,7 +379,7 @@ def questions_asked(event: QAEvent, user: User) -> int:
 def check_can_ask(event: QAEvent, author: User, now: datetime | None = None) -> None:
     """Raise unless ``author`` may ask in ``event`` now (permission, window, limit)."""
     if not can_ask_qa_question(author, event):
-        raise PermissionDenied("Confirm your email address to ask a question.")
+        raise PermissionDenied(suspension_message(author) or "Confirm your email address to ask a question.")
     now = _now(now)
     if not accepting_questions(event, now):
         state = QA_STATE_LABELS[effective_state(event, now)].lower()
@@ -446,7 +447,7 @@ def similar_questions(event: QAEvent, text: str, limit: int = 5) -> list[Questio
 
 def _check_votable(question: Question, voter: User, now: datetime | None) -> None:
     if not can_vote_qa_question(voter, None):
-        raise PermissionDenied("Confirm your email address to vote.")
+        raise PermissionDenied(suspension_message(voter) or "Confirm your email address to vote.")
     if question.author_id == voter.id:
         raise PermissionDenied("You cannot vote for your own question.")
     if not question.is_listed:

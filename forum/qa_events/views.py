@@ -35,16 +35,13 @@ def _wants_json() -> bool:
 
 
 def _guard(predicate, obj=None, message: str | None = None):
-    """Anonymous -> login; signed in but unverified -> the page that says what to do;
-    otherwise 403 with ``message``. Returns a response to send, or ``None``."""
+    """Anonymous -> login; suspended or unverified -> the page that says why (see
+    ``require``); otherwise 403 with ``message``. Returns a response to send, or ``None``."""
     if predicate(current_user, obj):
         return None
-    if current_user.is_authenticated and not current_user.is_verified:
-        if _wants_json():
-            return jsonify(error="Confirm your email address first.", status=403), 403
-        return render_template("accounts/unverified.html"), 403
-    if not current_user.is_authenticated:
-        require(predicate, current_user, obj)  # redirects anonymous users to sign in
+    if not current_user.is_authenticated or current_user.is_suspended or not current_user.is_verified:
+        # Anonymous -> sign in; suspended or unverified -> the page that says why.
+        require(predicate, current_user, obj)
     if message:
         abort(403, message)
     abort(403)
