@@ -22,8 +22,8 @@ from forum.models.qa_events import (
     Question,
     QuestionVote,
 )
-from forum.models.search import SearchDeflection, SearchOutbox
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
+from forum.models.search import SearchDeflection, SearchOutbox
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
 
