@@ -122,6 +122,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(qa_events.bp)
     app.register_blueprint(qa_events.qa_events_cli)
 
+    from forum import search
+
+    app.register_blueprint(search.bp)
+    app.register_blueprint(search.search_cli)
+
     from forum.errors import register_error_handlers
     from forum.templating import register_template_helpers
 

@@ -26,3 +26,9 @@ topic_moved = _signals.signal("topic-moved")
 topic_merged = _signals.signal("topic-merged")
 #: sender: the Topic. kwargs: editor (title changes).
 topic_edited = _signals.signal("topic-edited")
+
+# --- search ---
+#: sender: the Topic. kwargs: none. Its official answer, solution or resolved state changed.
+topic_answer_changed = _signals.signal("topic-answer-changed")
+#: sender: the Post. kwargs: user. Someone gave the post kudos.
+kudos_given = _signals.signal("kudos-given")

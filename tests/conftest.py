@@ -61,6 +61,8 @@ def app(database_url, tmp_path_factory):
             # Long enough that an expiry never lands inside a test (a stray refill would
             # change query counts); every test starts with an empty cache anyway.
             "INCIDENT_BANNER_TTL": 3600,
+            # search: an in-memory Whoosh index (RamStorage).
+            "SEARCH_INDEX_DIR": None,
         }
     )
     app.instance_path = str(instance)

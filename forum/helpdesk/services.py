@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from forum import signals
 from forum.extensions import db
 from forum.helpdesk.names import check_not_imitating_staff
 from forum.models import Kudos, Post, Topic, TopicSubscription, User
@@ -110,6 +111,7 @@ def mark_official_answer(post: Post, *, actor: User, reason: str) -> bool:
                subject_user=post.author, topic_id=topic.id, summary=summary)
     _refresh_resolved(topic, actor=actor)
     db.session.flush()
+    signals.topic_answer_changed.send(topic)
     notify([topic.author_id], kind="official_answer", actor=actor, url=post_path(post),
            text=f"{actor.shown_name} marked an official answer on your topic “{topic.title}”.")
     notify([post.author_id], kind="official_answer", actor=actor, url=post_path(post),
@@ -128,6 +130,7 @@ def accept_solution(post: Post, *, actor: User) -> bool:
     topic.solution_accepted_at = utcnow()
     _refresh_resolved(topic, actor=actor)
     db.session.flush()
+    signals.topic_answer_changed.send(topic)
     notify([post.author_id], kind="solution", actor=actor, url=post_path(post),
            text=f"{actor.shown_name} accepted your reply as the solution to “{topic.title}”.")
     return True
@@ -162,6 +165,7 @@ def on_answer_hidden(post: Post, *, actor: User | None = None, reason: str | Non
     if not topic.is_resolved:
         topic.resolution_note = HIDDEN_ANSWER_NOTE
     db.session.flush()
+    signals.topic_answer_changed.send(topic)
     return True
 
 
@@ -181,6 +185,7 @@ def give_kudos(post: Post, *, user: User) -> Kudos:
     db.session.execute(update(Post).where(Post.id == post.id).values(kudos_count=Post.kudos_count + 1))
     db.session.flush()
     db.session.refresh(post)
+    signals.kudos_given.send(post, user=user)
     title = post.topic.title
     notify([post.author_id], kind="kudos", actor=user, url=post_path(post), group_key=f"kudos:{post.id}",
            text=f"{user.shown_name} gave kudos to your post in “{title}”.",

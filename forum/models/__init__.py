@@ -23,6 +23,7 @@ from forum.models.qa_events import (
     QuestionVote,
 )
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
+from forum.models.search import SearchDeflection, SearchOutbox
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
 
@@ -58,6 +59,8 @@ __all__ = [
     "Notification",
     "Post",
     "RoleChange",
+    "SearchDeflection",
+    "SearchOutbox",
     "Topic",
     "TopicContact",
     "TopicSubscription",

@@ -98,6 +98,12 @@ def new_topic(slug: str):
     form = forms.NewTopicForm()
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:150]
+    if request.method == "POST" and "check_similar" in request.form:  # search: the no-JavaScript button
+        from forum.search.views import similar_items
+
+        similar, _ = similar_items(form.title.data or "")
+        return render_template("topics/new_topic.html", category=category, form=form, personal_data=None,
+                               similar=similar, similar_checked=True)
     guard = personal_data.review_submission(form.title.data, form.body.data)
     if form.validate_on_submit() and not guard.held:
         try:

@@ -1,0 +1,38 @@
+"""Search: the outbox that keeps the Whoosh index consistent with the database,
+and the anonymous daily count of suggested topics opened while asking."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.extensions import db
+from forum.models.base import UTCDateTime, utcnow
+
+
+class SearchOutbox(db.Model):
+    """One pending change to the search index, written in the same transaction as the
+    change itself. The indexer reads the document's current state from the database
+    when it applies the row, so a row says only *which* document to refresh."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``topic``, ``post`` or ``qa`` (an answered Q&A question).
+    doc_type: Mapped[str] = mapped_column(String(10))
+    doc_id: Mapped[int] = mapped_column(Integer)
+    #: ``index`` (add or refresh from the database) or ``delete``.
+    action: Mapped[str] = mapped_column(String(10), default="index", server_default="index")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SearchDeflection(db.Model):
+    """How many times, per day, someone opened a suggested similar topic while asking.
+    A count only: nothing about who."""
+
+    __tablename__ = "search_deflections"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    opens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

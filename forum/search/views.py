@@ -1,0 +1,172 @@
+"""The search page, the similar-topics endpoint and the deflection counter."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from forum.extensions import db
+from forum.models import SearchDeflection, Topic
+from forum.models.base import utcnow
+from forum.search import bp, indexer, queries
+from forum.search.index import BadQuery, Filters, SearchUnavailable
+
+#: Longer queries are cut to this many characters.
+QUERY_MAX = 256
+TYPES = {"topic": "Topics", "reply": "Replies", "qa": "Q&A answers"}
+SORTS = ("relevance", "newest")
+MAX_PAGE = 100
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class BadInput(Exception):
+    pass
+
+
+def _date(name: str, *, end: bool = False) -> datetime | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not _DATE.match(raw):
+        raise BadInput(f"Dates look like 2026-01-31 (the “{'to' if end else 'from'}” date was not one).")
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise BadInput(f"{raw} is not a date on the calendar.") from None
+    return datetime.combine(day, time.max if end else time.min)
+
+
+def _clean_query(raw: str) -> str:
+    return " ".join(raw.replace("\x00", " ").split())[:QUERY_MAX]
+
+
+@bp.route("/search")
+def search():
+    """Search topics, replies and answered Q&A questions."""
+    q = _clean_query(request.args.get("q", ""))
+    args = {
+        "resolved": request.args.get("resolved") == "1",
+        "official": request.args.get("official") == "1",
+        "category": (request.args.get("category") or "")[:80],
+        "type": request.args.get("type") or "",
+        "sort": request.args.get("sort") or "relevance",
+        "from": (request.args.get("from") or "")[:10],
+        "to": (request.args.get("to") or "")[:10],
+    }
+    cats = queries.categories()
+    raw_page = request.args.get("page", "1")
+    error = None
+    status = 200
+    try:
+        if not (raw_page.isascii() and raw_page.isdigit()) or not 1 <= int(raw_page) <= MAX_PAGE:
+            raise BadInput(f"Pages go from 1 to {MAX_PAGE}.")
+        if args["type"] and args["type"] not in TYPES:
+            raise BadInput("Choose topics, replies or Q&A answers.")
+        if args["sort"] not in SORTS:
+            raise BadInput("Sort by relevance or by newest.")
+        if args["category"] and args["category"] not in {c.slug for c in cats}:
+            raise BadInput("There is no such category.")
+        since, until = _date("from"), _date("to", end=True)
+        if since and until and since > until:
+            raise BadInput("The “from” date is after the “to” date.")
+    except BadInput as exc:
+        error, status = str(exc), 400
+    degraded = None
+    page = results = suggestion = None
+    if q and error is None:
+        filters = Filters(resolved=args["resolved"], official=args["official"], category=args["category"] or None,
+                          kind=args["type"] or None, since=since, until=until)
+        backend = indexer.get_backend()
+        try:
+            holder: dict = {}
+
+            def load_texts(hits):
+                holder["loaded"] = queries.Loaded(hits)
+                return holder["loaded"].texts()
+
+            page = backend.search(q, filters=filters, sort=args["sort"], page=int(raw_page),
+                                  per_page=int(current_app.config.get("SEARCH_PER_PAGE", 10)), load_texts=load_texts)
+            loaded = holder.get("loaded")
+            results = [r for h in page.hits if loaded and (r := loaded.result(h)) is not None]
+            if not page.total:
+                suggestion = backend.suggest(q)
+            degraded = indexer.status()
+        except BadQuery as exc:
+            error, status = str(exc), 400
+        except SearchUnavailable as exc:
+            current_app.logger.warning("search degraded: %s", exc)
+            degraded, status = str(exc), 503
+    elif not q:
+        try:
+            degraded = indexer.status()
+        except SearchUnavailable as exc:
+            degraded = str(exc)
+    return render_template(
+        "search/search.html", q=q, args=args, categories=cats, types=TYPES, page=page, results=results,
+        suggestion=suggestion, error=error, degraded=degraded, truncated=len(request.args.get("q", "")) > QUERY_MAX,
+    ), status
+
+
+def similar_items(title: str) -> tuple[list[dict], str | None]:
+    """Up to five topics similar to ``title``, resolved first, with an answer excerpt;
+    and why search is degraded, if it is."""
+    title = _clean_query(title)
+    if len(title) < 3:
+        return [], None
+    try:
+        hits = indexer.get_backend().similar(title, limit=5)
+    except SearchUnavailable as exc:
+        return [], str(exc)
+    loaded = queries.Loaded(hits)
+    items = []
+    for hit in hits:
+        result = loaded.result(hit)
+        if result is None:
+            continue
+        items.append({
+            "title": result.title,
+            "url": url_for("search.open_suggestion", topic_id=hit.topic_id),
+            "category": result.category,
+            "resolved": result.resolved,
+            "official": result.official,
+            "replies": result.replies,
+            "excerpt": loaded.answer_excerpt(hit),
+        })
+    return items, None
+
+
+@bp.route("/search/similar")
+def similar():
+    """Up to five topics similar to a title being typed, resolved ones first (JSON)."""
+    title = _clean_query(request.args.get("title", ""))
+    items, degraded = similar_items(title)
+    response = jsonify({"title": title, "results": items, "degraded": bool(degraded)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/search/ask")
+def ask():
+    """"Ask the community" from the results: choose a board; the query becomes the title."""
+    title = _clean_query(request.args.get("title", ""))[:150]
+    return render_template("search/ask.html", title=title, categories=queries.categories())
+
+
+@bp.route("/search/open/<int:topic_id>")
+def open_suggestion(topic_id: int):
+    """Someone opened a suggested topic while asking: count it (per day, nobody's
+    name), then go to the topic."""
+    topic = db.session.get(Topic, topic_id) if topic_id < 2**31 else None
+    if topic is None:
+        abort(404)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    today = utcnow().astimezone(UTC).date()
+    stmt = insert(SearchDeflection).values(day=today, opens=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"opens": SearchDeflection.opens + 1})
+    db.session.execute(stmt)
+    db.session.commit()
+    return redirect(url_for("topics.view_topic", topic_id=topic.merged_into_id or topic.id), 303)
