@@ -87,6 +87,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def load_user(user_id: str):
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
+    from forum.web import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+
     from forum import admin, health, topics
     from forum.accounts import bp as accounts_bp
     from forum.accounts import users_cli

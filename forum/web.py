@@ -3,6 +3,20 @@
 from urllib.parse import urlsplit
 
 from flask import abort, request
+from werkzeug.routing import IntegerConverter
+
+#: Largest id a URL may carry: the range of an SQL INTEGER on both backends, so a
+#: huge number in a URL is a 404 instead of an overflow error in the database.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in routes: a positive integer no larger than :data:`MAX_ID`."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_next(default: str) -> str:

@@ -21,23 +21,6 @@ from forum.permissions import (
 )
 from forum.web import page_arg
 
-MAX_ID = 2**31 - 1
-ID = f"int(max={MAX_ID})"
-
-
-def _post_or_404(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
-    return post
-
-
-def _topic_or_404(topic_id: int) -> Topic:
-    topic = db.session.get(Topic, topic_id)
-    if topic is None:
-        abort(404)
-    return topic
-
 
 def _to_post(post: Post):
     return redirect(url_for("topics.permalink", post_id=post.id))
@@ -52,10 +35,10 @@ def _checked_post_form(form) -> None:
         abort(400, "; ".join(e for errs in form.errors.values() for e in errs) or "Bad request.")
 
 
-@bp.route(f"/p/<{ID}:post_id>/official-answer", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/official-answer", methods=["GET", "POST"])
 def official_answer(post_id: int):
     """Mark a reply as its topic's official answer, with a reason (staff)."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     require(can_mark_official_answer, current_user, post)
     form = forms.OfficialAnswerForm()
     if form.validate_on_submit():
@@ -72,10 +55,10 @@ def official_answer(post_id: int):
     return render_template("helpdesk/official_answer.html", post=post, topic=post.topic, form=form), status
 
 
-@bp.route(f"/p/<{ID}:post_id>/solution", methods=["POST"])
+@bp.route("/p/<id:post_id>/solution", methods=["POST"])
 def accept_solution(post_id: int):
     """The topic's author accepts a reply as the solution."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     require(can_accept_solution, current_user, post)
     _checked_post_form(forms.ActionForm())
     changed = services.accept_solution(post, actor=current_user)
@@ -86,10 +69,10 @@ def accept_solution(post_id: int):
     return _to_post(post)
 
 
-@bp.route(f"/t/<{ID}:topic_id>/satisfaction", methods=["POST"])
+@bp.route("/t/<id:topic_id>/satisfaction", methods=["POST"])
 def satisfaction(topic_id: int):
     """The author answers "Did this solve your problem?"."""
-    topic = _topic_or_404(topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     require(can_rate_satisfaction, current_user, topic)
     form = forms.SatisfactionForm()
     _checked_post_form(form)
@@ -103,10 +86,10 @@ def satisfaction(topic_id: int):
     return _to_topic(topic, "satisfaction")
 
 
-@bp.route(f"/p/<{ID}:post_id>/kudos", methods=["POST"])
+@bp.route("/p/<id:post_id>/kudos", methods=["POST"])
 def kudos(post_id: int):
     """Give kudos to a post (once; not to one's own)."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     require(can_give_kudos, current_user, post)
     _checked_post_form(forms.ActionForm())
     try:
@@ -122,10 +105,10 @@ def kudos(post_id: int):
     return _to_post(post)
 
 
-@bp.route(f"/t/<{ID}:topic_id>/subscription", methods=["POST"])
+@bp.route("/t/<id:topic_id>/subscription", methods=["POST"])
 def subscription(topic_id: int):
     """Follow or mute a topic."""
-    topic = _topic_or_404(topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     require(can_subscribe_topic, current_user, topic)
     form = forms.SubscriptionForm()
     _checked_post_form(form)
@@ -154,10 +137,10 @@ def staff_queue():
                            claim_form=forms.ActionForm())
 
 
-@bp.route(f"/t/<{ID}:topic_id>/claim", methods=["POST"])
+@bp.route("/t/<id:topic_id>/claim", methods=["POST"])
 def claim(topic_id: int):
     """Claim a topic from the queue for 30 minutes (staff)."""
-    topic = _topic_or_404(topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     require(can_claim_topic, current_user, topic)
     _checked_post_form(forms.ActionForm())
     other = topic.claimed_by if services.active_claim(topic) and topic.claimed_by_id != current_user.id else None

@@ -20,10 +20,8 @@ from forum.permissions import (
     can_report_affected,
     require,
 )
-from forum.web import page_arg
+from forum.web import MAX_ID, page_arg
 
-MAX_ID = 2**31 - 1
-ID = f"int(max={MAX_ID})"
 ANON_COOKIE = "forum_affected"
 ANON_COOKIE_AGE = 365 * 24 * 3600
 
@@ -71,7 +69,7 @@ def status_feed():
     return Response(feeds.build_feed(queries.recent_updates()), mimetype="application/atom+xml")
 
 
-@bp.route(f"/status/<{ID}:incident_id>.atom")
+@bp.route("/status/<id:incident_id>.atom")
 def incident_feed(incident_id: int):
     """Atom feed of one incident's updates."""
     incident = _load_or_404(incident_id)
@@ -122,13 +120,13 @@ def _render_incident(incident, *, update_form=None, link_form=None, status: int 
     return html if status == 200 else (html, status)
 
 
-@bp.route(f"/status/<{ID}:incident_id>")
+@bp.route("/status/<id:incident_id>")
 def view_incident(incident_id: int):
     """An incident: state, pinned summary, timeline, affected counter and linked topics."""
     return _render_incident(_load_or_404(incident_id))
 
 
-@bp.route(f"/status/<{ID}:incident_id>/updates", methods=["POST"])
+@bp.route("/status/<id:incident_id>/updates", methods=["POST"])
 def post_update(incident_id: int):
     """Add an update to the timeline (staff). Refused once the incident is resolved."""
     incident = _load_or_404(incident_id)
@@ -150,7 +148,7 @@ def post_update(incident_id: int):
     return _render_incident(incident, update_form=form, status=422)
 
 
-@bp.route(f"/status/updates/<{ID}:update_id>/correct", methods=["GET", "POST"])
+@bp.route("/status/updates/<id:update_id>/correct", methods=["GET", "POST"])
 def correct_update(update_id: int):
     """Correct an update (staff): the earlier text stays visible as a revision."""
     update = queries.get_update(update_id)
@@ -173,7 +171,7 @@ def correct_update(update_id: int):
     return render_template("incidents/correct_update.html", update=update, form=form), _status(form)
 
 
-@bp.route(f"/status/<{ID}:incident_id>/resolve", methods=["GET", "POST"])
+@bp.route("/status/<id:incident_id>/resolve", methods=["GET", "POST"])
 def resolve(incident_id: int):
     """Resolve an incident with its final summary (staff)."""
     incident = _load_or_404(incident_id)
@@ -196,7 +194,7 @@ def resolve(incident_id: int):
     return render_template("incidents/resolve.html", incident=incident, form=form), _status(form)
 
 
-@bp.route(f"/status/<{ID}:incident_id>/publish", methods=["POST"])
+@bp.route("/status/<id:incident_id>/publish", methods=["POST"])
 def publish(incident_id: int):
     """Publish the summary of a resolved incident as an Announcements topic (staff)."""
     incident = _load_or_404(incident_id)
@@ -229,7 +227,7 @@ def _anon_limit() -> str:
     return current_app.config["INCIDENT_ANON_REPORT_LIMIT"]
 
 
-@bp.route(f"/status/<{ID}:incident_id>/affected", methods=["GET", "POST"])
+@bp.route("/status/<id:incident_id>/affected", methods=["GET", "POST"])
 @limiter.limit(_anon_limit, methods=["POST"], exempt_when=lambda: current_user.is_authenticated)
 def affected(incident_id: int):
     """Press "I'm affected" (members; visitors when allowed), with an optional area."""
@@ -271,7 +269,7 @@ def affected(incident_id: int):
     return response
 
 
-@bp.route(f"/status/<{ID}:incident_id>/follow", methods=["POST"])
+@bp.route("/status/<id:incident_id>/follow", methods=["POST"])
 def follow(incident_id: int):
     """Follow an incident: be notified of every update."""
     incident = _load_or_404(incident_id)
@@ -284,7 +282,7 @@ def follow(incident_id: int):
     return redirect(_incident_url(incident))
 
 
-@bp.route(f"/status/<{ID}:incident_id>/unfollow", methods=["POST"])
+@bp.route("/status/<id:incident_id>/unfollow", methods=["POST"])
 def unfollow(incident_id: int):
     """Stop following an incident."""
     incident = _load_or_404(incident_id)
@@ -307,7 +305,7 @@ def _topic_from_ref(ref: str) -> Topic | None:
     return db.session.get(Topic, int(match.group(1)))
 
 
-@bp.route(f"/status/<{ID}:incident_id>/link", methods=["POST"])
+@bp.route("/status/<id:incident_id>/link", methods=["POST"])
 def link_topic(incident_id: int):
     """Move a topic into the incident as a linked report (staff, logged with a reason)."""
     incident = _load_or_404(incident_id)

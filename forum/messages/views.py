@@ -24,9 +24,6 @@ from forum.permissions import (
 )
 from forum.web import page_arg
 
-MAX_ID = 2**31 - 1
-ID = f"int(max={MAX_ID})"
-
 
 def _load_or_404(conversation_id: int):
     conversation = queries.get_conversation(conversation_id)
@@ -137,7 +134,7 @@ def send_privately():
     return redirect(services.conversation_url(conv))
 
 
-@bp.route(f"/messages/<{ID}:conversation_id>")
+@bp.route("/messages/<id:conversation_id>")
 @login_required
 def view_conversation(conversation_id: int):
     """One conversation. Opening it marks its messages read."""
@@ -155,7 +152,7 @@ def view_conversation(conversation_id: int):
     )
 
 
-@bp.route(f"/messages/<{ID}:conversation_id>/reply", methods=["POST"])
+@bp.route("/messages/<id:conversation_id>/reply", methods=["POST"])
 @login_required
 def reply(conversation_id: int):
     """Write in a conversation."""
@@ -201,21 +198,21 @@ def _close_or_reopen(conversation_id: int, closed: bool):
     return redirect(services.conversation_url(conversation))
 
 
-@bp.route(f"/messages/<{ID}:conversation_id>/close", methods=["POST"])
+@bp.route("/messages/<id:conversation_id>/close", methods=["POST"])
 @login_required
 def close(conversation_id: int):
     """Close a conversation (either side)."""
     return _close_or_reopen(conversation_id, True)
 
 
-@bp.route(f"/messages/<{ID}:conversation_id>/reopen", methods=["POST"])
+@bp.route("/messages/<id:conversation_id>/reopen", methods=["POST"])
 @login_required
 def reopen(conversation_id: int):
     """Reopen a closed conversation (either side)."""
     return _close_or_reopen(conversation_id, False)
 
 
-@bp.route(f"/messages/<{ID}:conversation_id>/assign", methods=["POST"])
+@bp.route("/messages/<id:conversation_id>/assign", methods=["POST"])
 @login_required
 def assign(conversation_id: int):
     """Pick up a team conversation (action=me) or put it back (action=none)."""

@@ -23,24 +23,7 @@ from forum.permissions import (
     require,
 )
 from forum.topics import services as topic_services
-from forum.web import page_arg
-
-MAX_ID = 2**31 - 1
-ID = f"int(max={MAX_ID})"
-
-
-def _post_or_404(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
-    return post
-
-
-def _topic_or_404(topic_id: int) -> Topic:
-    topic = db.session.get(Topic, topic_id)
-    if topic is None:
-        abort(404)
-    return topic
+from forum.web import MAX_ID, page_arg
 
 
 def _require_member_action(predicate, obj):
@@ -69,10 +52,10 @@ def _done(message: str, changed: bool, target: str):
 # --- edit and history -------------------------------------------------------------------
 
 
-@bp.route(f"/p/<{ID}:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
 def edit_post(post_id: int):
     """Edit a post (and, for the opening post, the topic title)."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     refused = _require_member_action(can_edit_post, post)
     if refused:
         return refused
@@ -119,10 +102,10 @@ def edit_post(post_id: int):
     ), 422 if form.errors else 200
 
 
-@bp.route(f"/p/<{ID}:post_id>/history")
+@bp.route("/p/<id:post_id>/history")
 def post_history(post_id: int):
     """Every revision of a post, each as a diff against the one before."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     visible = can_view_hidden_post(current_user, post)
     revisions = queries.post_history(post, viewer_is_staff=bool(current_user.is_authenticated and current_user.is_staff)) if visible else []
     titles = queries.title_history(post.topic) if post.is_first else []
@@ -142,10 +125,10 @@ _POST_ACTIONS = {
 }
 
 
-@bp.route(f"/p/<{ID}:post_id>/<any(hide, restore, spam, 'dismiss-flags'):action>", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/<any(hide, restore, spam, 'dismiss-flags'):action>", methods=["GET", "POST"])
 def post_action(post_id: int, action: str):
     """Hide, restore, remove as spam or dismiss flags on a post (moderators, with a reason)."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     require(can_moderate, current_user, post)
     title, message, verb = _POST_ACTIONS[action]
     form = forms.ReasonForm()
@@ -165,10 +148,10 @@ def post_action(post_id: int, action: str):
 # --- topics ------------------------------------------------------------------------------
 
 
-@bp.route(f"/t/<{ID}:topic_id>/lock", methods=["GET", "POST"])
+@bp.route("/t/<id:topic_id>/lock", methods=["GET", "POST"])
 def lock_topic(topic_id: int):
     """Lock or unlock a topic."""
-    topic = _topic_or_404(topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     require(can_moderate, current_user, topic)
     form = forms.LockForm()
     if request.method == "GET":
@@ -186,10 +169,10 @@ def lock_topic(topic_id: int):
     return render_template("moderation/topic_action.html", topic=topic, form=form, kind="lock"), 422 if form.errors else 200
 
 
-@bp.route(f"/t/<{ID}:topic_id>/move", methods=["GET", "POST"])
+@bp.route("/t/<id:topic_id>/move", methods=["GET", "POST"])
 def move_topic(topic_id: int):
     """Move a topic to another board."""
-    topic = _topic_or_404(topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     require(can_moderate, current_user, topic)
     form = forms.MoveForm()
     categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
@@ -208,10 +191,10 @@ def move_topic(topic_id: int):
     return render_template("moderation/topic_action.html", topic=topic, form=form, kind="move"), 422 if form.errors else 200
 
 
-@bp.route(f"/t/<{ID}:topic_id>/merge", methods=["GET", "POST"])
+@bp.route("/t/<id:topic_id>/merge", methods=["GET", "POST"])
 def merge_topic(topic_id: int):
     """Merge a topic into another."""
-    topic = _topic_or_404(topic_id)
+    topic = db.get_or_404(Topic, topic_id)
     require(can_moderate, current_user, topic)
     form = forms.MergeForm()
     if form.validate_on_submit():
@@ -232,10 +215,10 @@ def merge_topic(topic_id: int):
 # --- flags and appeals -------------------------------------------------------------------
 
 
-@bp.route(f"/p/<{ID}:post_id>/flag", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/flag", methods=["GET", "POST"])
 def flag_post(post_id: int):
     """Flag a post for the moderators, once, with a reason."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     if current_user.is_authenticated and post.author_id == current_user.id:
         abort(403, "You cannot flag your own post.")
     refused = _require_member_action(can_flag_post, post)
@@ -258,10 +241,10 @@ def flag_post(post_id: int):
     return render_template("moderation/flag.html", post=post, form=form), 422 if form.errors else 200
 
 
-@bp.route(f"/p/<{ID}:post_id>/appeal", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/appeal", methods=["GET", "POST"])
 def appeal_post(post_id: int):
     """The author appeals, once, against the moderation of their post."""
-    post = _post_or_404(post_id)
+    post = db.get_or_404(Post, post_id)
     require(can_appeal_post, current_user, post)
     existing = queries.appeal_of(post, current_user)
     form = forms.AppealForm()
@@ -284,7 +267,7 @@ def appeal_post(post_id: int):
                            appealable=services.can_be_appealed(post)), 422 if form.errors else 200
 
 
-@bp.route(f"/mod/appeals/<{ID}:appeal_id>", methods=["POST"])
+@bp.route("/mod/appeals/<id:appeal_id>", methods=["POST"])
 def decide_appeal(appeal_id: int):
     """Grant or deny an appeal (moderators)."""
     require(can_moderate, current_user)

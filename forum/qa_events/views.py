@@ -27,8 +27,6 @@ from forum.permissions import (
 from forum.qa_events import bp, forms, queries, services
 from forum.web import page_arg
 
-ID = f"int(max={2**31 - 1})"
-
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
@@ -188,7 +186,7 @@ def similar(slug: str):
     ])
 
 
-@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/vote", methods=["POST"])
+@bp.route("/ask/<slug>/q/<id:question_id>/vote", methods=["POST"])
 def vote(slug: str, question_id: int):
     """Vote for a question, or take the vote back (``vote=0``)."""
     event = _load_event(slug)
@@ -212,7 +210,7 @@ def vote(slug: str, question_id: int):
                     or _event_url(event, question.anchor), code=303)
 
 
-@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/merge", methods=["POST"])
+@bp.route("/ask/<slug>/q/<id:question_id>/merge", methods=["POST"])
 def merge(slug: str, question_id: int):
     """Merge a duplicate into another question (moderators; publicly logged)."""
     event = _load_event(slug)
@@ -235,7 +233,7 @@ def merge(slug: str, question_id: int):
     return redirect(_event_url(event, target.anchor), code=303)
 
 
-@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/reject", methods=["POST"])
+@bp.route("/ask/<slug>/q/<id:question_id>/reject", methods=["POST"])
 def reject(slug: str, question_id: int):
     """Decline an off-topic question with a public reason (moderators)."""
     event = _load_event(slug)
@@ -255,7 +253,7 @@ def reject(slug: str, question_id: int):
     return redirect(_event_url(event, question.anchor), code=303)
 
 
-@bp.route(f"/ask/<slug>/q/<{ID}:question_id>/answer", methods=["GET", "POST"])
+@bp.route("/ask/<slug>/q/<id:question_id>/answer", methods=["GET", "POST"])
 def answer(slug: str, question_id: int):
     """Answer a question, or post a follow-up note (the executive or staff)."""
     event = _load_event(slug)
@@ -281,7 +279,7 @@ def answer(slug: str, question_id: int):
         422 if form.errors else 200)
 
 
-@bp.route(f"/ask/<slug>/a/<{ID}:answer_id>/edit", methods=["GET", "POST"])
+@bp.route("/ask/<slug>/a/<id:answer_id>/edit", methods=["GET", "POST"])
 def edit_answer(slug: str, answer_id: int):
     """Change an answer or a follow-up note; a revision is kept."""
     event = _load_event(slug)

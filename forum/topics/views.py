@@ -10,12 +10,10 @@ from forum.helpdesk.ratelimit import posting_limit
 from forum.models import Post
 from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic, require
 from forum.topics import bp, forms, queries, services
-from forum.web import page_arg
+from forum.web import MAX_ID, page_arg
 
 #: Row ids are 32-bit integers on PostgreSQL; a larger number in a URL matches no route
 #: (404) instead of reaching the database as an out-of-range parameter (a 500).
-MAX_ID = 2**31 - 1
-ID = f"int(max={MAX_ID})"
 
 
 def _topic_url(topic, **kw):
@@ -120,8 +118,8 @@ def new_topic(slug: str):
     ), 422 if form.errors else 200
 
 
-@bp.route(f"/t/<{ID}:topic_id>")
-@bp.route(f"/t/<{ID}:topic_id>-<slug>")
+@bp.route("/t/<id:topic_id>")
+@bp.route("/t/<id:topic_id>-<slug>")
 def view_topic(topic_id: int, slug: str | None = None):
     """A topic with one page of its threaded replies."""
     topic = _load_topic_or_404(topic_id)
@@ -141,7 +139,7 @@ def view_topic(topic_id: int, slug: str | None = None):
     )
 
 
-@bp.route(f"/t/<{ID}:topic_id>/reply", methods=["GET", "POST"])
+@bp.route("/t/<id:topic_id>/reply", methods=["GET", "POST"])
 @posting_limit
 def reply(topic_id: int):
     """Reply to a topic, or to one of its posts (``?to=<post id>``)."""
@@ -173,7 +171,7 @@ def reply(topic_id: int):
     ), 422 if form.errors else 200
 
 
-@bp.route(f"/p/<{ID}:post_id>")
+@bp.route("/p/<id:post_id>")
 def permalink(post_id: int):
     """Redirect to a post, on the topic page that shows it."""
     post = db.session.get(Post, post_id)
@@ -184,7 +182,7 @@ def permalink(post_id: int):
     return redirect(_topic_url(post.topic, _anchor=post.anchor, **kw))
 
 
-@bp.route(f"/t/<{ID}:topic_id>/pin", methods=["POST"])
+@bp.route("/t/<id:topic_id>/pin", methods=["POST"])
 def pin_topic(topic_id: int):
     """Pin or unpin a topic (staff)."""
     topic = _load_topic_or_404(topic_id)
