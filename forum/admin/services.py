@@ -29,10 +29,11 @@ def _clean(name: str, description: str) -> tuple[str, str]:
 
 def create_category(*, name: str, description: str = "", slug: str | None = None) -> Category:
     name, description = _clean(name, description)
-    slug = slugify(slug or name, max_length=80)
+    position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
+    # A name with no ASCII letters (e.g. "Роуминг") gets a numbered address, not a clash.
+    slug = slugify(slug or name, max_length=80, fallback=f"board-{position}")
     if db.session.scalar(select(Category.id).where(Category.slug == slug)):
         raise CategoryError(f"A board with the address /c/{slug} already exists.")
-    position = (db.session.scalar(select(func.max(Category.position))) or 0) + 1
     category = Category(name=name, slug=slug, description=description, position=position)
     db.session.add(category)
     db.session.flush()

@@ -14,11 +14,12 @@ from forum.models.base import UTCDateTime, utcnow
 from forum.models.users import User
 
 
-def slugify(text: str, max_length: int = 60) -> str:
-    """ASCII slug for URLs: ``"No 4G in Leeds!"`` -> ``"no-4g-in-leeds"``."""
+def slugify(text: str, max_length: int = 60, *, fallback: str = "topic") -> str:
+    """ASCII slug for URLs: ``"No 4G in Leeds!"`` -> ``"no-4g-in-leeds"``; ``fallback``
+    when nothing ASCII is left (a name written only in another script)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "topic"
+    return slug[:max_length].rstrip("-") or fallback
 
 
 class Category(db.Model):

@@ -181,3 +181,13 @@ def test_admin_page_has_move_buttons_with_labels(admin_client, three_boards):
     html = text(admin_client.get("/admin/categories"))
     assert 'aria-label="Move up: Alpha"' in html
     assert 'aria-label="Move down: Charlie"' in html
+
+
+def test_boards_named_without_ascii_letters_get_distinct_addresses(app, admin_client):
+    assert create(admin_client, "Роуминг").status_code == 302
+    assert create(admin_client, "Биллинг").status_code == 302
+    slugs = [slug for _, slug, _ in boards(app)]
+    assert len(set(slugs)) == 2
+    assert all(re.fullmatch(r"board-\d+", s) for s in slugs), slugs
+    for name, slug, _ in boards(app):
+        assert name in text(admin_client.get(f"/c/{slug}"))
