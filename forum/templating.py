@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app
 
-from forum.accounts.forms import EmptyForm
+from forum.forms import EmptyForm
 from forum.markup import stored_html
 from forum.permissions import PREDICATES
+from forum.unread import header_messages, header_notifications
 
 
 def timesince(value: datetime | None, now: datetime | None = None) -> str:
@@ -30,15 +31,6 @@ def isodate(value: datetime | None) -> str:
 
 def longdate(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if value else ""
-
-
-def _unread_count() -> int:
-    """Unread notifications of the signed-in member, for the header (one query)."""
-    from flask_login import current_user
-
-    from forum.notifications.services import unread_count
-
-    return unread_count(current_user) if current_user.is_authenticated else 0
 
 
 _CSS_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]+\))$")
@@ -73,5 +65,6 @@ def register_template_helpers(app: Flask) -> None:
                 "logo": cfg["BRAND_LOGO"],
             },
             "logout_form": EmptyForm,
-            "unread_notifications": _unread_count,
+            "unread_notifications": header_notifications,
+            "unread_messages": header_messages,
         }

@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
+from forum.audit import ReasonRequired, log_action
 from forum.extensions import db
 from forum.models import ModerationLogEntry, Notification, User
 from forum.models.moderation import ModerationLogImmutable
-from forum.moderation.log import ReasonRequired, log_action
-from forum.notifications.services import notify
+from forum.notify import notify
 from tests.conftest import csrf_token
 
 

@@ -7,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from forum.accounts import services, users_cli
+from forum.actions import cli_action
 from forum.extensions import db
 from forum.models import ROLES, User
 
@@ -26,16 +27,12 @@ def create_command(username: str, email: str, role: str, password_stdin: bool) -
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+    with cli_action():
         user = services.create_user(username=username, email=email, password=password, role=role, verified=True)
         if role != "member":
             db.session.add(
                 services.RoleChange(user=user, changed_by=None, old_role="member", new_role=role, reason="Created with this role from the command line")
             )
-        db.session.commit()
-    except services.ValidationError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.role} {user.username}.")
 
 
@@ -48,12 +45,8 @@ def set_role_command(username: str, role: str, reason: str) -> None:
     user = services.get_user_by_username(username)
     if user is None:
         raise click.ClickException(f"No user named {username!r}.")
-    try:
+    with cli_action():
         change = services.set_role(user, role, changed_by=None, reason=reason)
-        db.session.commit()
-    except services.ValidationError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
     if change is None:
         click.echo(f"{user.username} is already {role}; nothing changed.")
     else:

@@ -1,10 +1,11 @@
 """Account forms: validation only."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from forum.accounts import validation
+from forum.accounts.services import DISPLAY_NAME_MAX
 
 
 class RegisterForm(FlaskForm):
@@ -18,7 +19,7 @@ class RegisterForm(FlaskForm):
             field.data = validation.check_username(field.data or "")
         except validation.ValidationError as exc:
             raise ValidationError(str(exc)) from exc
-        from forum.helpdesk.names import check_not_imitating_staff
+        from forum.accounts.names import check_not_imitating_staff
 
         try:  # helpdesk: members cannot pose as staff or the brand
             check_not_imitating_staff(field.data)
@@ -51,5 +52,11 @@ class ResendVerificationForm(FlaskForm):
     pass
 
 
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for POST buttons such as logout."""
+class SettingsForm(FlaskForm):
+    display_name = StringField("Display name", validators=[Optional(), Length(max=DISPLAY_NAME_MAX)])
+    email_notifications = RadioField(
+        "Email me about notifications",
+        choices=[SelectChoice("off", "Never"), SelectChoice("immediate", "Immediately"),
+                 SelectChoice("daily", "In a daily digest")],
+        validators=[DataRequired("Choose how we email you.")],
+    )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from forum.accounts.names import check_not_imitating_staff
 from forum.accounts.validation import (
     ValidationError,
     check_password,
@@ -16,10 +15,14 @@ from forum.accounts.validation import (
     email_key,
     username_key,
 )
+from forum.actions import ActionError, PermissionDenied
+from forum.audit import log_action
 from forum.extensions import db
 from forum.mail import queue_mail
 from forum.models import ROLES, RoleChange, User
 from forum.models.base import utcnow
+from forum.permissions import can_edit_settings
+from forum.text import clean_line, clean_reason
 
 _VERIFY_SALT = "forum.verify-email"
 _RESET_SALT = "forum.reset-password"
@@ -30,10 +33,6 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-0", method="scrypt")
 
 class AccountError(ValidationError):
     """A refused account change; ``field`` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -112,7 +111,7 @@ def make_reset_token(user: User) -> str:
     return _serializer(_RESET_SALT).dumps({"uid": user.id, "ph": user.password_hash[-16:]})
 
 
-class TokenError(ValueError):
+class TokenError(ActionError):
     pass
 
 
@@ -193,11 +192,7 @@ def set_role(user: User, new_role: str, *, changed_by: User | None, reason: str)
     role is already ``new_role``."""
     if new_role not in ROLES:
         raise AccountError(f"Unknown role {new_role!r}. Roles: {', '.join(ROLES)}.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise AccountError("A reason is required for every role change.")
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in reason):
-        raise AccountError("The reason cannot contain control characters.")
+    reason = clean_reason(reason, required=True, required_message="A reason is required for every role change.", error=AccountError)
     if changed_by is not None and changed_by.id == user.id:
         raise AccountError("You cannot change your own role.")
     if user.role == new_role:
@@ -206,8 +201,33 @@ def set_role(user: User, new_role: str, *, changed_by: User | None, reason: str)
     user.role = new_role
     db.session.add(change)
     db.session.flush()
-    from forum.moderation.log import log_action
-
     log_action(changed_by, "change_role", target_type="user", target_id=user.id, reason=reason, subject_user=user,
                summary=f"{change.old_role} → {new_role}")
     return change
+
+
+# --- settings ---------------------------------------------------------------------
+
+DISPLAY_NAME_MAX = 50
+EMAIL_CHOICES = ("off", "immediate", "daily")
+
+
+def update_settings(user: User, *, display_name: str | None, email_notifications: str) -> None:
+    """Change the member's display name and email preference. Members cannot take a
+    name that poses as staff or the brand."""
+    if not can_edit_settings(user, user):
+        raise PermissionDenied("Sign in to change your settings.")
+    name = clean_line(display_name, field="display_name", max_length=DISPLAY_NAME_MAX,
+                      length_message=f"The display name is at most {DISPLAY_NAME_MAX:,} characters long.", error=AccountError)
+    if any(not ch.isprintable() for ch in name):
+        raise AccountError("Display names cannot contain control characters.", field="display_name")
+    if name and not user.is_staff:
+        try:
+            check_not_imitating_staff(name)
+        except ValueError as exc:
+            raise AccountError(str(exc), field="display_name") from exc
+    if email_notifications not in EMAIL_CHOICES:
+        raise AccountError("Choose off, immediate or daily digest.", field="email_notifications")
+    user.display_name = name or None
+    user.email_notifications = email_notifications
+    db.session.flush()

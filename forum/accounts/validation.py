@@ -7,6 +7,8 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+from forum.actions import ActionError
+
 USERNAME_MIN, USERNAME_MAX = 3, 30
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
@@ -18,7 +20,7 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\u00ad\u1
 _ALLOWED_USERNAME = re.compile(r"^[\w.\-]+$")
 
 
-class ValidationError(ValueError):
+class ValidationError(ActionError):
     """A rule was broken; the message is shown to the user as it is."""
 
 

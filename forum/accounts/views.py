@@ -1,11 +1,13 @@
-"""Registration, email verification, login, logout, password reset, profiles."""
+"""Registration, email verification, login, logout, password reset, profiles, settings."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 
 from forum.accounts import bp, forms, queries, services
-from forum.extensions import db, limiter
+from forum.actions import action
+from forum.extensions import limiter
+from forum.forms import EmptyForm
+from forum.permissions import can_edit_settings, require
 from forum.web import safe_next
 
 
@@ -21,17 +23,11 @@ def register():
         return redirect(url_for("topics.index"))
     form = forms.RegisterForm()
     if form.validate_on_submit():
-        try:
+        with action(form, field="username",
+                    integrity_message="That username or email address is already registered.") as done:
             user = services.create_user(username=form.username.data, email=form.email.data, password=form.password.data)
             services.send_verification_mail(user)
-            db.session.commit()
-        except services.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "username").errors.append(str(exc))
-        except IntegrityError:
-            db.session.rollback()
-            form.username.errors.append("That username or email address is already registered.")
-        else:
+        if done:
             login_user(user)
             flash("Welcome! We have sent you an email: follow its link to confirm your address and start posting.", "success")
             return redirect(url_for("topics.index"))
@@ -41,12 +37,10 @@ def register():
 @bp.route("/verify/<token>")
 def verify(token: str):
     """Confirm an email address from the link in the verification mail."""
-    try:
+    with action(quiet=True) as done:
         user = services.verify_email(token[:500])
-        db.session.commit()
-    except services.TokenError as exc:
-        db.session.rollback()
-        return render_template("accounts/verify_failed.html", message=str(exc)), 400
+    if not done:
+        return render_template("accounts/verify_failed.html", message=done.error.message), 400
     flash("Thank you, your email address is confirmed. You can now post.", "success")
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
@@ -60,11 +54,11 @@ def verify(token: str):
 @limiter.limit(_auth_limit)
 def resend_verification():
     """Send the verification mail again."""
-    if not forms.ResendVerificationForm().validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         abort(400)
     if not current_user.is_verified:
-        services.send_verification_mail(current_user)
-        db.session.commit()
+        with action():
+            services.send_verification_mail(current_user)
     flash("We have sent the confirmation link again. Check your inbox.", "info")
     return redirect(safe_next(url_for("topics.index")))
 
@@ -93,7 +87,7 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     """Sign out. Only a POST with a CSRF token signs out; GET shows a button."""
-    form = forms.EmptyForm()
+    form = EmptyForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -109,8 +103,8 @@ def reset_request():
     """Ask for a password-reset link."""
     form = forms.ResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
+        with action():
+            services.request_password_reset(form.email.data)
         # Same message whether the account exists or not.
         flash("If an account uses that address, we have sent it a link to reset the password.", "info")
         return redirect(url_for("accounts.login"))
@@ -121,19 +115,15 @@ def reset_request():
 @limiter.limit(_auth_limit, methods=["POST"])
 def reset_with_token(token: str):
     """Choose a new password from a reset link."""
-    try:
+    try:  # a read: nothing to commit or roll back
         services.user_for_reset_token(token[:500])
     except services.TokenError as exc:
-        return render_template("accounts/verify_failed.html", message=str(exc)), 400
+        return render_template("accounts/verify_failed.html", message=exc.message), 400
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with action(form, field="password") as done:
             services.reset_password(token, form.password.data)
-            db.session.commit()
-        except services.ValidationError as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        else:
+        if done:
             flash("Your password is changed. Sign in with it now.", "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
@@ -148,3 +138,18 @@ def profile(username: str):
     stats = queries.profile_stats(user)
     recent = queries.recent_posts(user, limit=10)
     return render_template("accounts/profile.html", user=user, stats=stats, recent=recent)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """The signed-in member's display name and notification email preference."""
+    require(can_edit_settings, current_user)
+    form = forms.SettingsForm(obj=current_user if request.method == "GET" else None)
+    if form.validate_on_submit():
+        with action(form, field="display_name") as done:
+            services.update_settings(current_user, display_name=form.display_name.data,
+                                     email_notifications=form.email_notifications.data)
+        if done:
+            flash("Your settings are saved.", "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template("accounts/settings.html", form=form), 422 if form.errors else 200

@@ -5,50 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-
-# The module, not the name: importing forum.helpdesk.services first goes through the
-# moderation and topics packages back to here while services is half loaded.
 from forum.helpdesk import services
-from forum.models import Category, Kudos, Post, Topic, TopicSubscription, User
+from forum.models import Kudos, Post, Topic, TopicSubscription, User
 from forum.models.base import utcnow
-from forum.topics.queries import Page
 
-STATUSES = ("all", "unanswered", "unresolved", "resolved")
 QUEUE_PER_PAGE = 50
 #: The queue says "1,000+ waiting" rather than counting a backlog row by row.
 QUEUE_COUNT_CAP = 1000
-
-
-def _status_filter(status: str):
-    return {
-        "unanswered": Topic.reply_count == 0,
-        "unresolved": Topic.is_resolved.is_(False),
-        "resolved": Topic.is_resolved.is_(True),
-    }.get(status)
-
-
-def category_topics(category: Category, page: int, status: str) -> Page:
-    """A category page filtered by status; ``all`` is the plain category page."""
-    per_page = current_app.config["TOPICS_PER_PAGE"]
-    cond = _status_filter(status)
-    base = select(Topic).where(Topic.category_id == category.id)
-    if cond is not None:
-        base = base.where(cond)
-        total = db.session.scalar(select(func.count(Topic.id)).where(Topic.category_id == category.id, cond)) or 0
-    else:
-        total = category.topic_count
-    topics = db.session.scalars(
-        base.options(joinedload(Topic.last_poster), joinedload(Topic.author))
-        .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return Page(list(topics), page, per_page, total)
 
 
 @dataclass

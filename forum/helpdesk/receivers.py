@@ -1,8 +1,7 @@
-"""Signal receivers and the email delivery hook, connected once at import."""
+"""Signal receivers, connected once at import."""
 
 from forum import signals
-from forum.helpdesk import emails, services
-from forum.notifications.services import delivery_hooks
+from forum.helpdesk import services
 
 
 @signals.post_created.connect
@@ -13,7 +12,3 @@ def _post_created(post, **kwargs) -> None:
 @signals.post_hidden.connect
 def _post_hidden(post, actor=None, reason=None, **kwargs) -> None:
     services.on_answer_hidden(post, actor=actor, reason=reason)
-
-
-if emails.deliver_immediately not in delivery_hooks:
-    delivery_hooks.append(emails.deliver_immediately)

@@ -1,5 +1,5 @@
 """Help-desk writes: official answers, accepted solutions, satisfaction, kudos,
-subscriptions, claims and member settings. Services check permissions, write and
+staff replies for the queue, claims and badge titles. Services check permissions, write and
 flush; the caller commits. Notifications go through :func:`notify` (after commit)."""
 
 from __future__ import annotations
@@ -9,43 +9,36 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from forum import signals
+from forum.actions import ActionError
+from forum.actions import PermissionDenied as _Denied
+from forum.audit import log_action
 from forum.extensions import db
-from forum.helpdesk.names import check_not_imitating_staff
-from forum.models import Kudos, Post, Topic, TopicSubscription, User
+from forum.models import Kudos, Post, Topic, User
 from forum.models.base import utcnow
-from forum.models.helpdesk import MUTED, WATCHING
-from forum.moderation.log import log_action
-from forum.notifications.services import notify
+from forum.notify import notify
 from forum.permissions import (
     can_accept_solution,
     can_claim_topic,
-    can_edit_settings,
     can_give_kudos,
     can_mark_official_answer,
     can_rate_satisfaction,
-    can_subscribe_topic,
     suspension_message,
 )
+from forum.text import clean_block, clean_line, clean_reason
 
-REASON_MAX = 500
 COMMENT_MAX = 1000
-DISPLAY_NAME_MAX = 50
 TITLE_MAX = 60
-EMAIL_CHOICES = ("off", "immediate", "daily")
 SATISFACTION_CHOICES = ("yes", "no")
 CLAIM_MINUTES = 30
+KUDOS_TWICE_MESSAGE = "You already gave kudos to this post."
 HIDDEN_ANSWER_NOTE = "The answer that resolved this topic was hidden by a moderator, so the topic is unresolved again."
 
 
-class HelpdeskError(ValueError):
-    """A refused write; the message is shown to the user (next to ``field`` when set)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class HelpdeskError(ActionError):
+    """A refused help-desk write; the message is shown to the user (next to ``field``)."""
 
 
-class PermissionDenied(HelpdeskError):
+class PermissionDenied(HelpdeskError, _Denied):
     pass
 
 
@@ -58,12 +51,8 @@ def topic_path(topic: Topic, anchor: str = "") -> str:
 
 
 def _clean(text: str | None, *, limit: int, field: str, what: str) -> str:
-    text = (text or "").strip()
-    if "\x00" in text:
-        raise HelpdeskError(f"The {what} contains a NUL character; remove it and try again.", field=field)
-    if len(text) > limit:
-        raise HelpdeskError(f"The {what} is at most {limit:,} characters long.", field=field)
-    return text
+    return clean_block(text, field=field, max_length=limit,
+                       length_message=f"The {what} is at most {limit:,} characters long.", error=HelpdeskError).strip()
 
 
 # --- resolved state ---------------------------------------------------------------
@@ -96,9 +85,8 @@ def mark_official_answer(post: Post, *, actor: User, reason: str) -> bool:
     anything changed."""
     if not can_mark_official_answer(actor, post):
         raise PermissionDenied("Only staff can mark an official answer, and only on a reply.")
-    reason = _clean(reason, limit=REASON_MAX, field="reason", what="reason")
-    if not reason:
-        raise HelpdeskError("Say why this is the official answer: the reason is shown in the public log.", field="reason")
+    reason = clean_reason(reason, required=True,
+                          required_message="Say why this is the official answer: the reason is shown in the public log.", error=HelpdeskError)
     topic = post.topic
     if topic.official_answer_post_id == post.id:
         return False
@@ -179,7 +167,7 @@ def give_kudos(post: Post, *, user: User) -> Kudos:
             raise PermissionDenied("You cannot give kudos to your own post.")
         raise PermissionDenied(suspension_message(user) or "Confirm your email address to give kudos.")
     if db.session.scalar(select(Kudos.id).where(Kudos.post_id == post.id, Kudos.user_id == user.id)):
-        raise HelpdeskError("You already gave kudos to this post.")
+        raise HelpdeskError(KUDOS_TWICE_MESSAGE, status=409)
     kudos = Kudos(post_id=post.id, user_id=user.id)
     db.session.add(kudos)
     db.session.execute(update(Post).where(Post.id == post.id).values(kudos_count=Post.kudos_count + 1))
@@ -193,62 +181,14 @@ def give_kudos(post: Post, *, user: User) -> Kudos:
     return kudos
 
 
-# --- subscriptions ----------------------------------------------------------------
-
-
-def subscription_state(user: User, topic: Topic) -> str | None:
-    return db.session.scalar(
-        select(TopicSubscription.state).where(TopicSubscription.user_id == user.id, TopicSubscription.topic_id == topic.id)
-    )
-
-
-def set_subscription(topic: Topic, *, user: User, state: str) -> None:
-    """``watching`` (notify me of replies) or ``muted`` (never notify me about this topic)."""
-    if not can_subscribe_topic(user, topic):
-        raise PermissionDenied("Sign in to follow topics.")
-    if state not in (WATCHING, MUTED):
-        raise HelpdeskError("Choose to follow or to mute the topic.", field="state")
-    sub = db.session.scalar(
-        select(TopicSubscription).where(TopicSubscription.user_id == user.id, TopicSubscription.topic_id == topic.id)
-    )
-    if sub is None:
-        db.session.add(TopicSubscription(user_id=user.id, topic_id=topic.id, state=state))
-    else:
-        sub.state = state
-    db.session.flush()
+# --- the staff queue --------------------------------------------------------------
 
 
 def on_post_created(post: Post) -> None:
-    """Subscribe the poster, note staff replies for the queue, and notify subscribers:
-    each once, never the reply's author, never someone who muted the topic."""
-    topic = post.topic
-    author = post.author
-    subs = dict(
-        db.session.execute(
-            select(TopicSubscription.user_id, TopicSubscription.state).where(TopicSubscription.topic_id == topic.id)
-        ).all()
-    )
-    if author.id not in subs:
-        db.session.add(TopicSubscription(user_id=author.id, topic_id=topic.id, state=WATCHING))
-        subs[author.id] = WATCHING
-    if post.is_first:
+    """Note the first staff reply of a topic, for the staff queue."""
+    if not post.is_first and post.author.is_staff and not post.topic.has_staff_reply:
+        post.topic.has_staff_reply = True
         db.session.flush()
-        return
-    if author.is_staff and not topic.has_staff_reply:
-        topic.has_staff_reply = True
-    db.session.flush()
-    # The topic's author follows it by default, even without a stored row.
-    subs.setdefault(topic.author_id, WATCHING)
-    parent_author_id = post.parent.author_id if post.parent_id is not None else None
-    if parent_author_id is not None and subs.get(parent_author_id) != MUTED:
-        notify([parent_author_id], kind="reply", actor=author, url=post_path(post),
-               text=f"{author.shown_name} replied to your post in “{topic.title}”.")
-    watchers = [uid for uid, state in subs.items() if state == WATCHING and uid != parent_author_id]
-    notify(watchers, kind="reply", actor=author, url=post_path(post),
-           text=f"{author.shown_name} replied in “{topic.title}”.")
-
-
-# --- the staff queue --------------------------------------------------------------
 
 
 def claim_topic(topic: Topic, *, actor: User) -> None:
@@ -265,32 +205,9 @@ def active_claim(topic: Topic, now=None) -> bool:
     return topic.claimed_at is not None and topic.claimed_at > now - timedelta(minutes=CLAIM_MINUTES)
 
 
-# --- settings ---------------------------------------------------------------------
-
-
-def update_settings(user: User, *, display_name: str | None, email_notifications: str) -> None:
-    """Change the member's display name and email preference. Members cannot take a
-    name that poses as staff or the brand."""
-    if not can_edit_settings(user, user):
-        raise PermissionDenied("Sign in to change your settings.")
-    name = " ".join(_clean(display_name, limit=DISPLAY_NAME_MAX, field="display_name", what="display name").split())
-    if any(not ch.isprintable() for ch in name):
-        raise HelpdeskError("Display names cannot contain control characters.", field="display_name")
-    if name and not user.is_staff:
-        try:
-            check_not_imitating_staff(name)
-        except ValueError as exc:
-            raise HelpdeskError(str(exc), field="display_name") from exc
-    if email_notifications not in EMAIL_CHOICES:
-        raise HelpdeskError("Choose off, immediate or daily digest.", field="email_notifications")
-    user.display_name = name or None
-    user.email_notifications = email_notifications
-    db.session.flush()
-
-
 def set_title(user: User, title: str | None) -> None:
     """Set (or clear) the public title a staff member's badge shows."""
-    title = " ".join(_clean(title, limit=TITLE_MAX, field="title", what="title").split())
+    title = clean_line(title, field="title", max_length=TITLE_MAX, length_message=f"The title is at most {TITLE_MAX:,} characters long.", error=HelpdeskError)
     if title and not user.is_staff:
         raise HelpdeskError("Only staff roles carry a badge, so only they can have a title.", field="title")
     user.title = title or None

@@ -3,19 +3,18 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from forum.actions import action
 from forum.extensions import db
+from forum.forms import EmptyForm
 from forum.helpdesk import bp, forms, queries, services
 from forum.models import Category, Post, Topic
 from forum.permissions import (
     can_accept_solution,
     can_claim_topic,
-    can_edit_settings,
     can_give_kudos,
     can_mark_official_answer,
     can_rate_satisfaction,
-    can_subscribe_topic,
     can_view_staff_queue,
     require,
 )
@@ -42,13 +41,9 @@ def official_answer(post_id: int):
     require(can_mark_official_answer, current_user, post)
     form = forms.OfficialAnswerForm()
     if form.validate_on_submit():
-        try:
+        with action(form, field="reason") as done:
             changed = services.mark_official_answer(post, actor=current_user, reason=form.reason.data)
-            db.session.commit()
-        except services.HelpdeskError as exc:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(exc)]
-        else:
+        if done:
             flash("Marked as the official answer." if changed else "That reply already is the official answer.", "success")
             return _to_post(post)
     status = 422 if form.errors else 200
@@ -60,10 +55,10 @@ def accept_solution(post_id: int):
     """The topic's author accepts a reply as the solution."""
     post = db.get_or_404(Post, post_id)
     require(can_accept_solution, current_user, post)
-    _checked_post_form(forms.ActionForm())
-    changed = services.accept_solution(post, actor=current_user)
-    db.session.commit()
-    if changed:
+    _checked_post_form(EmptyForm())
+    with action() as done:
+        changed = services.accept_solution(post, actor=current_user)
+    if done and changed:
         flash("Thank you! The reply is marked as the solution. Did it solve your problem? Tell us below.", "success")
         return _to_topic(post.topic, "satisfaction")
     return _to_post(post)
@@ -76,12 +71,10 @@ def satisfaction(topic_id: int):
     require(can_rate_satisfaction, current_user, topic)
     form = forms.SatisfactionForm()
     _checked_post_form(form)
-    try:
+    with action(quiet=True) as done:
         services.rate_satisfaction(topic, user=current_user, answer=form.answer.data, comment=form.comment.data or "")
-    except services.HelpdeskError as exc:
-        db.session.rollback()
-        abort(400, str(exc))
-    db.session.commit()
+    if not done:
+        abort(done.error.status, done.error.message)
     flash("Thanks for your feedback.", "success")
     return _to_topic(topic, "satisfaction")
 
@@ -91,32 +84,14 @@ def kudos(post_id: int):
     """Give kudos to a post (once; not to one's own)."""
     post = db.get_or_404(Post, post_id)
     require(can_give_kudos, current_user, post)
-    _checked_post_form(forms.ActionForm())
-    try:
+    _checked_post_form(EmptyForm())
+    # A double click that raced the service's check fails on the unique constraint.
+    with action(quiet=True, integrity_message=services.KUDOS_TWICE_MESSAGE) as done:
         services.give_kudos(post, user=current_user)
-        db.session.commit()
-    except services.HelpdeskError as exc:
-        db.session.rollback()
-        abort(409, str(exc))
-    except IntegrityError:  # a double click raced the check
-        db.session.rollback()
-        abort(409, "You already gave kudos to this post.")
+    if not done:
+        abort(409, done.error.message)
     flash("Kudos given.", "success")
     return _to_post(post)
-
-
-@bp.route("/t/<id:topic_id>/subscription", methods=["POST"])
-def subscription(topic_id: int):
-    """Follow or mute a topic."""
-    topic = db.get_or_404(Topic, topic_id)
-    require(can_subscribe_topic, current_user, topic)
-    form = forms.SubscriptionForm()
-    _checked_post_form(form)
-    services.set_subscription(topic, user=current_user, state=form.state.data)
-    db.session.commit()
-    flash("You follow this topic: we will notify you of replies." if form.state.data == "watching"
-          else "Topic muted: you will not be notified about it.", "success")
-    return _to_topic(topic)
 
 
 @bp.route("/staff/queue")
@@ -134,7 +109,7 @@ def staff_queue():
         abort(404)
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
     return render_template("helpdesk/staff_queue.html", queue=queue, category=category, categories=categories,
-                           claim_form=forms.ActionForm())
+                           claim_form=EmptyForm())
 
 
 @bp.route("/t/<id:topic_id>/claim", methods=["POST"])
@@ -142,35 +117,15 @@ def claim(topic_id: int):
     """Claim a topic from the queue for 30 minutes (staff)."""
     topic = db.get_or_404(Topic, topic_id)
     require(can_claim_topic, current_user, topic)
-    _checked_post_form(forms.ActionForm())
+    _checked_post_form(EmptyForm())
     other = topic.claimed_by if services.active_claim(topic) and topic.claimed_by_id != current_user.id else None
-    services.claim_topic(topic, actor=current_user)
-    db.session.commit()
-    if other is not None:
+    with action() as done:
+        services.claim_topic(topic, actor=current_user)
+    if done and other is not None:
         flash(f"{other.shown_name} had claimed this topic in the last 30 minutes; it is now yours.", "info")
-    else:
+    elif done:
         flash("You claimed this topic for 30 minutes.", "success")
     return _to_topic(topic)
-
-
-@bp.route("/settings", methods=["GET", "POST"])
-def settings():
-    """The signed-in member's display name and notification email preference."""
-    require(can_edit_settings, current_user)
-    form = forms.SettingsForm(obj=current_user if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_settings(current_user, display_name=form.display_name.data,
-                                     email_notifications=form.email_notifications.data)
-            db.session.commit()
-        except services.HelpdeskError as exc:
-            db.session.rollback()
-            target = getattr(form, exc.field or "display_name")
-            target.errors = [*target.errors, str(exc)]
-        else:
-            flash("Your settings are saved.", "success")
-            return redirect(url_for("helpdesk.settings"))
-    return render_template("helpdesk/settings.html", form=form), 422 if form.errors else 200
 
 
 # --- helpers the shared templates call (topic page, category page, profile) ---
@@ -191,7 +146,8 @@ def _profile_stats(user):
 
 @bp.app_template_global("helpdesk_forms")
 def _forms():
-    return {"action": forms.ActionForm(), "satisfaction": forms.SatisfactionForm(), "subscription": forms.SubscriptionForm()}
+    action = EmptyForm()
+    return {"action": action, "satisfaction": forms.SatisfactionForm(), "subscription": action}
 
 
 @bp.app_template_filter("waited")

@@ -30,3 +30,6 @@ from forum.incidents import views  # noqa: E402,F401
 
 # Recorded after the views, so that their endpoints exist when the cache wraps them.
 bp.record(_wire)
+
+#: What the app factory registers for this feature.
+blueprints = (bp,)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from forum.extensions import db
 from forum.models import AffectedReport, Incident, IncidentFollow, IncidentTopic, IncidentUpdate, Topic
 from forum.models.incidents import AREAS
-from forum.topics.queries import Page
+from forum.pagination import Page
 
 HISTORY_PER_PAGE = 20
 

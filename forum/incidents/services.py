@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum import markup
+from forum.audit import log_action
 from forum.extensions import db
 from forum.incidents.caching import invalidate_after_commit
 from forum.models import (
@@ -23,8 +24,7 @@ from forum.models import (
 )
 from forum.models.base import utcnow
 from forum.models.incidents import AREAS, OPEN_STATES, SEVERITIES, STATE_LABELS
-from forum.moderation.log import log_action
-from forum.notifications.services import notify
+from forum.notify import notify
 from forum.permissions import (
     can_follow_incident,
     can_link_topic_to_incident,

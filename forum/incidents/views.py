@@ -9,8 +9,8 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from forum.accounts.forms import EmptyForm
 from forum.extensions import db, limiter
+from forum.forms import EmptyForm
 from forum.incidents import bp, feeds, forms, queries, services
 from forum.models import Topic
 from forum.permissions import (

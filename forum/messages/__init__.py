@@ -27,3 +27,6 @@ def _defaults(state) -> None:
 
 
 from forum.messages import views  # noqa: E402,F401
+
+#: What the app factory registers for this feature.
+blueprints = (bp,)

@@ -8,22 +8,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from forum.extensions import db
 from forum.models import Conversation, ConversationEvent, ConversationParticipant, Message, User
 from forum.models.messages import KIND_TEAM
-from forum.topics.queries import Page
+from forum.pagination import Page
 
 PER_PAGE = 30
 INBOX_FILTERS = ("all", "unassigned", "mine")
-
-
-def unread_conversations(user: User) -> int:
-    """How many of ``user``'s conversations have a message they have not seen (one query)."""
-    return db.session.scalar(
-        select(func.count(ConversationParticipant.id))
-        .join(Conversation, Conversation.id == ConversationParticipant.conversation_id)
-        .where(
-            ConversationParticipant.user_id == user.id,
-            Conversation.last_message_id > ConversationParticipant.last_read_message_id,
-        )
-    ) or 0
 
 
 def get_conversation(conversation_id: int) -> Conversation | None:

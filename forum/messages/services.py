@@ -23,7 +23,7 @@ from forum.models import (
 )
 from forum.models.base import utcnow
 from forum.models.messages import KIND_DIRECT, KIND_TEAM
-from forum.notifications.services import notify
+from forum.notify import notify
 from forum.permissions import (
     _is_care_team,
     can_assign_conversation,

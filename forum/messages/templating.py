@@ -1,19 +1,11 @@
-"""Jinja helpers for conversations: the header's unread count, the topic notice, and
+"""Jinja helpers for conversations: the topic notice, and
 how senders are named (team replies show as "Customer Care" to the member)."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app
-from flask_login import current_user
 
 from forum.permissions import _is_care_team
-
-
-def unread_messages() -> int:
-    """Conversations of the signed-in user with unseen messages (one query)."""
-    from forum.messages.queries import unread_conversations
-
-    return unread_conversations(current_user) if current_user.is_authenticated else 0
 
 
 def topic_private_contact(topic) -> bool:
@@ -57,7 +49,6 @@ def conversation_with(conversation, viewer) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
-        unread_messages=unread_messages,
         topic_private_contact=topic_private_contact,
         message_sender_name=sender_name,
         event_actor_name=event_actor_name,

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum.accounts.forms import EmptyForm
 from forum.accounts.services import get_user_by_username
 from forum.extensions import db
+from forum.forms import EmptyForm
 from forum.messages import bp, forms, queries, services
 from forum.models import Topic
 from forum.permissions import (

@@ -3,3 +3,6 @@ from flask import Blueprint
 bp = Blueprint("moderation", __name__)
 
 from forum.moderation import views  # noqa: E402,F401
+
+#: What the app factory registers for this feature.
+blueprints = (bp,)

@@ -7,17 +7,14 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from forum.models import FLAG_REASONS
 from forum.moderation.services import APPEAL_MAX, FLAG_NOTE_MAX
+from forum.text import REASON_MAX, REASON_REQUIRED_MESSAGE, collapse_whitespace, normalise_newlines
 from forum.topics.services import (
     BODY_EMPTY_MESSAGE,
     BODY_LENGTH_MESSAGE,
     BODY_MAX,
-    REASON_MAX,
-    REASON_REQUIRED_MESSAGE,
     TITLE_LENGTH_MESSAGE,
     TITLE_MAX,
     TITLE_MIN,
-    collapse_whitespace,
-    normalise_newlines,
 )
 
 _reason_required = [DataRequired(REASON_REQUIRED_MESSAGE), Length(max=REASON_MAX)]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.models import Appeal, Flag, ModerationLogEntry, Post, PostRevision, Topic, TopicRevision, User
 from forum.models.users import ROLE_LABELS
-from forum.topics.queries import Page
+from forum.pagination import Page
 
 #: Every action the log shows, and how it reads.
 ACTION_LABELS = {

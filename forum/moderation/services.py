@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from forum import signals
+from forum.audit import record_staff_action
 from forum.extensions import db
 from forum.models import FLAG_REASONS, Appeal, Category, Flag, Post, Topic, User
 from forum.models.base import utcnow
@@ -21,7 +22,8 @@ from forum.permissions import (
     can_moderate,
     can_suspend_user,
 )
-from forum.topics.services import REASON_REQUIRED_MESSAGE, PermissionDenied, TopicError, _clean_reason, _log_and_tell
+from forum.text import clean_reason
+from forum.topics.services import PermissionDenied, TopicError
 
 #: Spam flags from this many distinct members hide a post at once, pending review.
 AUTO_HIDE_SPAM_FLAGS = 3
@@ -35,10 +37,7 @@ class ModerationError(TopicError):
 
 
 def _reason(reason: str | None) -> str:
-    reason = _clean_reason(reason)
-    if not reason:
-        raise ModerationError(REASON_REQUIRED_MESSAGE, field="reason")
-    return reason
+    return clean_reason(reason, required=True, error=ModerationError)
 
 
 def _require_moderator(actor: User | None) -> None:
@@ -83,8 +82,8 @@ def hide_post(post: Post, *, actor: User | None, reason: str, automatic: bool = 
         _resolve_flags(post, actor, "hidden")
     db.session.flush()
     what = "removed your post as spam" if action == "delete_spam" else "hid your post"
-    _log_and_tell(
-        actor, action, post.author_id, reason, target_type="post", target_id=post.id, topic_id=post.topic_id,
+    record_staff_action(
+        actor, action, subject=post.author_id, reason=reason, target_type="post", target_id=post.id, topic_id=post.topic_id,
         text=f"A moderator {what} in “{post.topic.title}”: {reason}. You can appeal once.", url=_post_url(post),
     )
     signals.post_hidden.send(post, actor=actor, reason=reason)
@@ -107,8 +106,8 @@ def restore_post(post: Post, *, actor: User, reason: str) -> bool:
     post.hidden_staff_only = False
     _resolve_flags(post, actor, "restored")
     db.session.flush()
-    _log_and_tell(
-        actor, "restore_post", post.author_id, reason, target_type="post", target_id=post.id, topic_id=post.topic_id,
+    record_staff_action(
+        actor, "restore_post", subject=post.author_id, reason=reason, target_type="post", target_id=post.id, topic_id=post.topic_id,
         text=f"A moderator restored your post in “{post.topic.title}”: {reason}", url=_post_url(post),
     )
     signals.post_restored.send(post, actor=actor, reason=reason)
@@ -126,8 +125,8 @@ def set_locked(topic: Topic, locked: bool, *, actor: User, reason: str) -> bool:
         return False
     topic.is_locked = locked
     db.session.flush()
-    _log_and_tell(
-        actor, "lock_topic" if locked else "unlock_topic", topic.author_id, reason, target_type="topic",
+    record_staff_action(
+        actor, "lock_topic" if locked else "unlock_topic", subject=topic.author_id, reason=reason, target_type="topic",
         target_id=topic.id, topic_id=topic.id,
         text=f"A moderator {'locked' if locked else 'unlocked'} your topic “{topic.title}”: {reason}", url=f"/t/{topic.id}",
     )
@@ -149,8 +148,8 @@ def move_topic(topic: Topic, category: Category, *, actor: User, reason: str) ->
     db.session.flush()
     db.session.refresh(old)
     db.session.refresh(category)
-    _log_and_tell(
-        actor, "move_topic", topic.author_id, reason, target_type="topic", target_id=topic.id, topic_id=topic.id,
+    record_staff_action(
+        actor, "move_topic", subject=topic.author_id, reason=reason, target_type="topic", target_id=topic.id, topic_id=topic.id,
         text=f"A moderator moved your topic “{topic.title}” to {category.name}: {reason}", url=f"/t/{topic.id}",
         summary=f"from {old.name} to {category.name}",
     )
@@ -184,8 +183,8 @@ def merge_topic(topic: Topic, into: Topic, *, actor: User, reason: str) -> bool:
     topic.merged_into_id = into.id
     db.session.flush()
     db.session.refresh(into)
-    _log_and_tell(
-        actor, "merge_topic", topic.author_id, reason, target_type="topic", target_id=topic.id, topic_id=into.id,
+    record_staff_action(
+        actor, "merge_topic", subject=topic.author_id, reason=reason, target_type="topic", target_id=topic.id, topic_id=into.id,
         text=f"A moderator merged your topic “{topic.title}” into “{into.title}”: {reason}", url=f"/t/{into.id}",
         summary=f"“{topic.title}” into “{into.title}”",
     )
@@ -210,8 +209,8 @@ def suspend_user(user: User, *, actor: User, reason: str, days: int | None) -> b
     user.suspension_reason = reason
     db.session.flush()
     when = f"until {until:%d %b %Y, %H:%M} UTC" if until else "indefinitely"
-    _log_and_tell(
-        actor, "suspend_user", user.id, reason, target_type="user", target_id=user.id, topic_id=None,
+    record_staff_action(
+        actor, "suspend_user", subject=user.id, reason=reason, target_type="user", target_id=user.id, topic_id=None,
         text=f"Your account is suspended {when}: {reason}", url=f"/u/{user.username}",
         summary=f"for {days} day{'s' if days != 1 else ''}" if days else "indefinitely",
     )
@@ -229,8 +228,8 @@ def unsuspend_user(user: User, *, actor: User, reason: str) -> bool:
     user.suspended_indefinitely = False
     user.suspension_reason = None
     db.session.flush()
-    _log_and_tell(
-        actor, "unsuspend_user", user.id, reason, target_type="user", target_id=user.id, topic_id=None,
+    record_staff_action(
+        actor, "unsuspend_user", subject=user.id, reason=reason, target_type="user", target_id=user.id, topic_id=None,
         text=f"Your suspension has ended: {reason}", url=f"/u/{user.username}",
     )
     return True
@@ -276,7 +275,7 @@ def dismiss_flags(post: Post, *, actor: User, reason: str) -> bool:
     reason = _reason(reason)
     if not _resolve_flags(post, actor, "dismissed"):
         return False
-    from forum.moderation.log import log_action
+    from forum.audit import log_action
 
     log_action(actor, "dismiss_flags", target_type="post", target_id=post.id, reason=reason,
                subject_user=post.author, topic_id=post.topic_id)
@@ -328,8 +327,8 @@ def decide_appeal(appeal: Appeal, *, actor: User, granted: bool, reason: str) ->
     if granted and post.is_hidden:
         restore_post(post, actor=actor, reason=f"Appeal granted: {reason}")
     db.session.flush()
-    _log_and_tell(
-        actor, "appeal_granted" if granted else "appeal_denied", post.author_id, reason, target_type="post",
+    record_staff_action(
+        actor, "appeal_granted" if granted else "appeal_denied", subject=post.author_id, reason=reason, target_type="post",
         target_id=post.id, topic_id=post.topic_id,
         text=f"Your appeal was {'granted' if granted else 'denied'}: {reason}", url=_post_url(post) + "#appeal",
     )

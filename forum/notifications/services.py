@@ -1,110 +1,27 @@
-"""The one place notifications are created.
+"""Notification writes: topic subscriptions, reply notifications, marking read.
 
-Features call :func:`notify` inside their transaction; nothing is written until that
-transaction commits, and a rollback drops the notifications with it. After the commit
-they are written in one short transaction of their own. A notification never goes to
-the user who caused it.
-"""
+Services check permissions, write and flush; the caller commits. Notifications are
+created through :func:`forum.notify.notify` (written after the commit)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from sqlalchemy import select, update
 
-from flask import current_app
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
-
-from forum.aftercommit import after_commit, transaction_state
+from forum.actions import ActionError, PermissionDenied
 from forum.extensions import db
-from forum.models import Notification, User
+from forum.models import Notification, Post, Topic, TopicSubscription, User
 from forum.models.base import utcnow
-
-_KEY = "forum_pending_notifications"
-
-#: Hooks run after notifications are stored, with (session, [Notification]); the
-#: email delivery registers here.
-delivery_hooks: list[Callable[[Session, list[Notification]], None]] = []
+from forum.models.helpdesk import MUTED, WATCHING
+from forum.notify import notify
+from forum.permissions import can_subscribe_topic
 
 
-@dataclass
-class _Pending:
-    user_id: int
-    kind: str
-    text: str
-    url: str
-    actor_id: int | None
-    group_key: str | None
-    grouped_text: Callable[[int], str] | None
+class NotificationError(ActionError):
+    """A refused notification or subscription change."""
 
 
-def notify(
-    users: Iterable[User | int],
-    *,
-    kind: str,
-    text: str,
-    url: str,
-    actor: User | None = None,
-    group_key: str | None = None,
-    grouped_text: Callable[[int], str] | None = None,
-) -> None:
-    """Queue a notification for each user (once each, never the actor).
-
-    With ``group_key``, an unread notification with the same key is updated instead
-    of adding another; ``grouped_text(count)`` then gives its new text.
-    """
-    state = transaction_state()
-    pending: list[_Pending] | None = state.get(_KEY)
-    if pending is None:
-        pending = state[_KEY] = []
-        app = current_app._get_current_object()
-        after_commit(lambda: _write(app, pending))
-    actor_id = actor.id if actor is not None else None
-    seen = {p.user_id for p in pending if p.kind == kind and p.url == url}
-    for user in users:
-        uid = user if isinstance(user, int) else user.id
-        if uid == actor_id or uid in seen:
-            continue
-        seen.add(uid)
-        pending.append(_Pending(uid, kind, text, url, actor_id, group_key, grouped_text))
-
-
-def _write(app, pending: list[_Pending]) -> None:
-    if not pending:
-        return
-    with app.app_context(), Session(db.engine) as s, s.begin():
-        created: list[Notification] = []
-        for p in pending:
-            if p.group_key:
-                existing = s.scalar(
-                    select(Notification).where(
-                        Notification.user_id == p.user_id,
-                        Notification.group_key == p.group_key,
-                        Notification.read_at.is_(None),
-                    )
-                )
-                if existing is not None:
-                    existing.count += 1
-                    existing.text = p.grouped_text(existing.count) if p.grouped_text else p.text
-                    existing.created_at = utcnow()
-                    existing.emailed_at = None
-                    created.append(existing)
-                    continue
-            note = Notification(
-                user_id=p.user_id, kind=p.kind, text=p.text, url=p.url, actor_id=p.actor_id, group_key=p.group_key
-            )
-            s.add(note)
-            created.append(note)
-        s.flush()
-        for hook in delivery_hooks:
-            hook(s, created)
-
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+def post_path(post: Post) -> str:
+    return f"/p/{post.id}"
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:
@@ -113,3 +30,49 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     return db.session.execute(stmt.values(read_at=utcnow())).rowcount
+
+
+# --- subscriptions ----------------------------------------------------------------
+
+
+def set_subscription(topic: Topic, *, user: User, state: str) -> None:
+    """``watching`` (notify me of replies) or ``muted`` (never notify me about this topic)."""
+    if not can_subscribe_topic(user, topic):
+        raise PermissionDenied("Sign in to follow topics.")
+    if state not in (WATCHING, MUTED):
+        raise NotificationError("Choose to follow or to mute the topic.", field="state")
+    sub = db.session.scalar(
+        select(TopicSubscription).where(TopicSubscription.user_id == user.id, TopicSubscription.topic_id == topic.id)
+    )
+    if sub is None:
+        db.session.add(TopicSubscription(user_id=user.id, topic_id=topic.id, state=state))
+    else:
+        sub.state = state
+    db.session.flush()
+
+
+def on_post_created(post: Post) -> None:
+    """Subscribe the poster and notify subscribers of a reply: each once, never the
+    reply's author, never someone who muted the topic."""
+    topic = post.topic
+    author = post.author
+    subs = dict(
+        db.session.execute(
+            select(TopicSubscription.user_id, TopicSubscription.state).where(TopicSubscription.topic_id == topic.id)
+        ).all()
+    )
+    if author.id not in subs:
+        db.session.add(TopicSubscription(user_id=author.id, topic_id=topic.id, state=WATCHING))
+        subs[author.id] = WATCHING
+    db.session.flush()
+    if post.is_first:
+        return
+    # The topic's author follows it by default, even without a stored row.
+    subs.setdefault(topic.author_id, WATCHING)
+    parent_author_id = post.parent.author_id if post.parent_id is not None else None
+    if parent_author_id is not None and subs.get(parent_author_id) != MUTED:
+        notify([parent_author_id], kind="reply", actor=author, url=post_path(post),
+               text=f"{author.shown_name} replied to your post in “{topic.title}”.")
+    watchers = [uid for uid, state in subs.items() if state == WATCHING and uid != parent_author_id]
+    notify(watchers, kind="reply", actor=author, url=post_path(post),
+           text=f"{author.shown_name} replied in “{topic.title}”.")

@@ -1,46 +1,42 @@
-"""``/notifications``: the signed-in member's notifications."""
+"""``/notifications``: the signed-in member's notifications; following and muting topics."""
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
-from forum.accounts.forms import EmptyForm
+from forum.actions import action
 from forum.extensions import db
-from forum.models import Notification
-from forum.notifications import bp, services
-from forum.topics.queries import Page
+from forum.forms import EmptyForm
+from forum.models import Topic
+from forum.notifications import bp, forms, queries, services
+from forum.permissions import can_subscribe_topic, require
 from forum.web import page_arg
 
-PER_PAGE = 30
+
+def _checked(form) -> None:
+    if not form.validate_on_submit():
+        abort(400, "; ".join(e for errs in form.errors.values() for e in errs) or "Bad request.")
 
 
 @bp.route("/notifications")
 @login_required
 def index():
     """The member's notifications, newest first."""
-    page_no = page_arg()
-    base = select(Notification).where(Notification.user_id == current_user.id)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    items = list(
-        db.session.scalars(base.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(PER_PAGE).offset((page_no - 1) * PER_PAGE))
-    )
-    page = Page(items, page_no, PER_PAGE, total)
-    if page_no > page.pages:
+    page = queries.notifications_page(current_user, page_arg())
+    if page.page > page.pages:
         abort(404)
     return render_template("notifications/index.html", page=page, form=EmptyForm())
 
 
-@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+@bp.route("/notifications/<id:notification_id>/open", methods=["POST"])
 @login_required
 def open_notification(notification_id: int):
     """Mark one notification read and go where it points."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    note = db.session.get(Notification, notification_id)
-    if note is None or note.user_id != current_user.id:
+    _checked(EmptyForm())
+    note = queries.own_notification(current_user, notification_id)
+    if note is None:
         abort(404)
-    services.mark_read(current_user, note.id)
-    db.session.commit()
+    with action():
+        services.mark_read(current_user, note.id)
     return redirect(note.url if note.url.startswith("/") and not note.url.startswith("//") else url_for("notifications.index"))
 
 
@@ -48,8 +44,22 @@ def open_notification(notification_id: int):
 @login_required
 def mark_all_read():
     """Mark every notification read."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.mark_read(current_user)
-    db.session.commit()
+    _checked(EmptyForm())
+    with action():
+        services.mark_read(current_user)
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/t/<id:topic_id>/subscription", methods=["POST"])
+def subscription(topic_id: int):
+    """Follow or mute a topic."""
+    topic = db.get_or_404(Topic, topic_id)
+    require(can_subscribe_topic, current_user, topic)
+    form = forms.SubscriptionForm()
+    _checked(form)
+    with action() as done:
+        services.set_subscription(topic, user=current_user, state=form.state.data)
+    if done:
+        flash("You follow this topic: we will notify you of replies." if form.state.data == "watching"
+              else "Topic muted: you will not be notified about it.", "success")
+    return redirect(url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug))

@@ -6,3 +6,6 @@ bp = Blueprint("qa_events", __name__)
 qa_events_cli = Blueprint("qa_events_cli", __name__, cli_group="qa-events")
 
 from forum.qa_events import cli, views  # noqa: E402,F401
+
+#: What the app factory registers for this feature.
+blueprints = (bp, qa_events_cli)

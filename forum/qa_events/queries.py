@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import Answer, QAEvent, QAEventSubscription, Question, QuestionVote, User
+from forum.pagination import Page
 from forum.qa_events.services import effective_state
-from forum.topics.queries import Page
 
 SORTS = ("votes", "newest", "answered")
 LISTED = ("open", "follow_up", "answered")

@@ -15,6 +15,7 @@ from sqlalchemy import case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum import markup
+from forum.audit import log_action
 from forum.extensions import db
 from forum.models import (
     Answer,
@@ -28,8 +29,7 @@ from forum.models import (
 )
 from forum.models.base import utcnow
 from forum.models.qa_events import QA_STATE_LABELS, QA_STATES
-from forum.moderation.log import log_action
-from forum.notifications.services import notify
+from forum.notify import notify
 from forum.permissions import (
     can_answer_qa_question,
     can_ask_qa_question,

@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from forum.accounts.forms import EmptyForm
 from forum.extensions import db
+from forum.forms import EmptyForm
 from forum.models import Answer, QuestionVote, User
 from forum.models.qa_events import QA_STATE_LABELS
 from forum.permissions import (

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import Answer, Category, Post, QAEvent, Question, Topic
-from forum.search.index import Hit
+from forum.search import indexer
+from forum.search.index import Hit, SearchUnavailable
+
+#: Queries are cut at this many characters.
+QUERY_MAX = 256
 
 EXCERPT = 240
 
@@ -128,3 +133,36 @@ class Loaded:
         text = answers[0].body if answers else ""
         text = " ".join(text.split())
         return text[:EXCERPT] + ("…" if len(text) > EXCERPT else "")
+
+
+def clean_query(raw: str) -> str:
+    """A query as typed: NUL dropped, whitespace collapsed, cut at :data:`QUERY_MAX`."""
+    return " ".join(raw.replace("\x00", " ").split())[:QUERY_MAX]
+
+
+def similar_items(title: str) -> tuple[list[dict], str | None]:
+    """Up to five topics similar to ``title``, resolved first, with an answer excerpt;
+    and why search is degraded, if it is."""
+    title = clean_query(title)
+    if len(title) < 3:
+        return [], None
+    try:
+        hits = indexer.get_backend().similar(title, limit=5)
+    except SearchUnavailable as exc:
+        return [], str(exc)
+    loaded = Loaded(hits)
+    items = []
+    for hit in hits:
+        result = loaded.result(hit)
+        if result is None:
+            continue
+        items.append({
+            "title": result.title,
+            "url": url_for("search.open_suggestion", topic_id=hit.topic_id),
+            "category": result.category,
+            "resolved": result.resolved,
+            "official": result.official,
+            "replies": result.replies,
+            "excerpt": loaded.answer_excerpt(hit),
+        })
+    return items, None

@@ -15,8 +15,6 @@ from forum.models.base import utcnow
 from forum.search import bp, indexer, queries
 from forum.search.index import BadQuery, Filters, SearchUnavailable
 
-#: Longer queries are cut to this many characters.
-QUERY_MAX = 256
 TYPES = {"topic": "Topics", "reply": "Replies", "qa": "Q&A answers"}
 SORTS = ("relevance", "newest")
 MAX_PAGE = 100
@@ -40,14 +38,10 @@ def _date(name: str, *, end: bool = False) -> datetime | None:
     return datetime.combine(day, time.max if end else time.min)
 
 
-def _clean_query(raw: str) -> str:
-    return " ".join(raw.replace("\x00", " ").split())[:QUERY_MAX]
-
-
 @bp.route("/search")
 def search():
     """Search topics, replies and answered Q&A questions."""
-    q = _clean_query(request.args.get("q", ""))
+    q = queries.clean_query(request.args.get("q", ""))
     args = {
         "resolved": request.args.get("resolved") == "1",
         "official": request.args.get("official") == "1",
@@ -107,43 +101,15 @@ def search():
             degraded = str(exc)
     return render_template(
         "search/search.html", q=q, args=args, categories=cats, types=TYPES, page=page, results=results,
-        suggestion=suggestion, error=error, degraded=degraded, truncated=len(request.args.get("q", "")) > QUERY_MAX,
+        suggestion=suggestion, error=error, degraded=degraded, truncated=len(request.args.get("q", "")) > queries.QUERY_MAX,
     ), status
-
-
-def similar_items(title: str) -> tuple[list[dict], str | None]:
-    """Up to five topics similar to ``title``, resolved first, with an answer excerpt;
-    and why search is degraded, if it is."""
-    title = _clean_query(title)
-    if len(title) < 3:
-        return [], None
-    try:
-        hits = indexer.get_backend().similar(title, limit=5)
-    except SearchUnavailable as exc:
-        return [], str(exc)
-    loaded = queries.Loaded(hits)
-    items = []
-    for hit in hits:
-        result = loaded.result(hit)
-        if result is None:
-            continue
-        items.append({
-            "title": result.title,
-            "url": url_for("search.open_suggestion", topic_id=hit.topic_id),
-            "category": result.category,
-            "resolved": result.resolved,
-            "official": result.official,
-            "replies": result.replies,
-            "excerpt": loaded.answer_excerpt(hit),
-        })
-    return items, None
 
 
 @bp.route("/search/similar")
 def similar():
     """Up to five topics similar to a title being typed, resolved ones first (JSON)."""
-    title = _clean_query(request.args.get("title", ""))
-    items, degraded = similar_items(title)
+    title = queries.clean_query(request.args.get("title", ""))
+    items, degraded = queries.similar_items(title)
     response = jsonify({"title": title, "results": items, "degraded": bool(degraded)})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -152,7 +118,7 @@ def similar():
 @bp.route("/search/ask")
 def ask():
     """"Ask the community" from the results: choose a board; the query becomes the title."""
-    title = _clean_query(request.args.get("title", ""))[:150]
+    title = queries.clean_query(request.args.get("title", ""))[:150]
     return render_template("search/ask.html", title=title, categories=queries.categories())
 
 

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from forum.text import collapse_whitespace, normalise_newlines
 from forum.topics.services import (
     BODY_EMPTY_MESSAGE,
     BODY_LENGTH_MESSAGE,
@@ -11,8 +12,6 @@ from forum.topics.services import (
     TITLE_LENGTH_MESSAGE,
     TITLE_MAX,
     TITLE_MIN,
-    collapse_whitespace,
-    normalise_newlines,
 )
 
 # The forms check the same text the services store: titles with their whitespace

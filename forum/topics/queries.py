@@ -3,7 +3,6 @@ number of queries, whatever the size of the forum or of the topic."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from flask import current_app
@@ -12,26 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import Category, Post, Topic
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+from forum.pagination import Page
 
 
 def categories_with_counts() -> list[tuple[Category, int]]:
@@ -57,13 +37,32 @@ def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
-def category_topics(category: Category, page: int) -> Page:
+STATUSES = ("all", "unanswered", "unresolved", "resolved")
+
+
+def _status_filter(status: str):
+    return {
+        "unanswered": Topic.reply_count == 0,
+        "unresolved": Topic.is_resolved.is_(False),
+        "resolved": Topic.is_resolved.is_(True),
+    }.get(status)
+
+
+def category_topics(category: Category, page: int, status: str = "all") -> Page:
+    """A board's topics, pinned first, then by last activity; filtered by ``status``
+    (one of :data:`STATUSES`; ``all`` uses the stored topic count)."""
     per_page = current_app.config["TOPICS_PER_PAGE"]
-    total = category.topic_count
+    cond = _status_filter(status)
+    base = select(Topic).where(Topic.category_id == category.id, Topic.merged_into_id.is_(None))
+    if cond is not None:
+        base = base.where(cond)
+        total = db.session.scalar(
+            select(func.count(Topic.id)).where(Topic.category_id == category.id, Topic.merged_into_id.is_(None), cond)
+        ) or 0
+    else:
+        total = category.topic_count
     topics = db.session.scalars(
-        select(Topic)
-        .where(Topic.category_id == category.id, Topic.merged_into_id.is_(None))
-        .options(joinedload(Topic.last_poster), joinedload(Topic.author))
+        base.options(joinedload(Topic.last_poster), joinedload(Topic.author))
         .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from forum import markup, signals
+from forum import actions, markup, signals
+from forum.audit import record_staff_action
 from forum.extensions import db
 from forum.models import Category, Post, Topic, User
 from forum.models.base import utcnow
@@ -15,55 +16,33 @@ from forum.permissions import (
     can_pin_topic,
     can_reply_to_topic,
 )
+from forum.text import clean_block, clean_line, clean_reason
 
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MIN, BODY_MAX = 1, markup.MAX_BODY_LENGTH
 
 
-class TopicError(ValueError):
-    """A refused write; the message is shown to the user, next to ``field`` when set."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class TopicError(actions.ActionError):
+    """A refused topic or post write; the message is shown to the user, next to ``field``."""
 
 
-class PermissionDenied(TopicError):
+class PermissionDenied(TopicError, actions.PermissionDenied):
     pass
 
 
 TITLE_LENGTH_MESSAGE = f"Titles are {TITLE_MIN} to {TITLE_MAX} characters long."
 BODY_EMPTY_MESSAGE = "Write something first: the text cannot be empty."
 BODY_LENGTH_MESSAGE = f"Posts are at most {BODY_MAX:,} characters long."
-NUL_MESSAGE = "The text contains a NUL character (an invisible control code); remove it and try again."
-
-
-def collapse_whitespace(title: str | None) -> str:
-    return " ".join((title or "").split())
-
-
-def normalise_newlines(body: str | None) -> str:
-    return (body or "").replace("\r\n", "\n")
 
 
 def _clean_title(title: str) -> str:
-    title = collapse_whitespace(title)
-    if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        raise TopicError(TITLE_LENGTH_MESSAGE, field="title")
-    # PostgreSQL text cannot hold NUL; refuse it on every backend alike.
-    if "\x00" in title:
-        raise TopicError(NUL_MESSAGE, field="title")
-    return title
+    return clean_line(title, field="title", min_length=TITLE_MIN, max_length=TITLE_MAX,
+                      length_message=TITLE_LENGTH_MESSAGE, error=TopicError)
 
 
 def _render_body(body: str) -> tuple[str, str]:
-    body = normalise_newlines(body)
-    if not body.strip():
-        raise TopicError(BODY_EMPTY_MESSAGE, field="body")
-    if len(body) > BODY_MAX:
-        raise TopicError(BODY_LENGTH_MESSAGE, field="body")
-    if "\x00" in body:
-        raise TopicError(NUL_MESSAGE, field="body")
+    body = clean_block(body, field="body", max_length=BODY_MAX, length_message=BODY_LENGTH_MESSAGE,
+                       empty_message=BODY_EMPTY_MESSAGE, error=TopicError)
     return body, markup.render_markdown(body)
 
 
@@ -122,15 +101,13 @@ def set_pinned(topic: Topic, pinned: bool, *, actor: User, reason: str) -> bool:
     whether anything changed."""
     if not can_pin_topic(actor, topic):
         raise PermissionDenied("Only staff can pin topics.")
-    reason = _clean_reason(reason)
-    if not reason:
-        raise TopicError(REASON_REQUIRED_MESSAGE, field="reason")
+    reason = clean_reason(reason, required=True, error=TopicError)
     if topic.is_pinned == pinned:
         return False
     topic.is_pinned = pinned
     db.session.flush()
-    _log_and_tell(
-        actor, "pin_topic" if pinned else "unpin_topic", topic.author_id, reason,
+    record_staff_action(
+        actor, "pin_topic" if pinned else "unpin_topic", subject=topic.author_id, reason=reason,
         target_type="topic", target_id=topic.id, topic_id=topic.id,
         text=f"A moderator {'pinned' if pinned else 'unpinned'} your topic “{topic.title}”: {reason}",
         url=f"/t/{topic.id}",
@@ -140,38 +117,14 @@ def set_pinned(topic: Topic, pinned: bool, *, actor: User, reason: str) -> bool:
 
 # --- edits: the one write path for member text (see forum.models.revisions) ---
 
-REASON_REQUIRED_MESSAGE = "Give a reason: it is shown publicly in the moderation log."
-REASON_MAX = 500
 STALE_EDIT_MESSAGE = (
     "Someone changed this since you opened it. Your text is still below: compare it with the "
     "current version (see the history), then save again."
 )
 
 
-class StaleEdit(TopicError):
+class StaleEdit(TopicError, actions.Conflict):
     """The text changed since the editor opened the form."""
-
-
-def _clean_reason(reason: str | None) -> str:
-    reason = " ".join((reason or "").split())
-    if len(reason) > REASON_MAX:
-        raise TopicError(f"Reasons are at most {REASON_MAX} characters long.", field="reason")
-    if "\x00" in reason:
-        raise TopicError(NUL_MESSAGE, field="reason")
-    return reason
-
-
-def _log_and_tell(actor: User | None, action: str, author_id: int | None, reason: str, *, target_type: str,
-                  target_id: int, topic_id: int | None, text: str, url: str, summary: str = "") -> None:
-    """Write the public log entry for a staff action and tell the member concerned."""
-    from forum.moderation.log import log_action
-    from forum.notifications.services import notify
-
-    author = db.session.get(User, author_id) if author_id is not None else None
-    log_action(actor, action, target_type=target_type, target_id=target_id, reason=reason, subject_user=author,
-               topic_id=topic_id, summary=summary, automatic=actor is None)
-    if author is not None:
-        notify([author], kind="moderation", text=text, url=url, actor=actor)
 
 
 def edit_post(
@@ -196,9 +149,7 @@ def edit_post(
     if not can_edit_post(editor, post):
         raise PermissionDenied("You cannot edit this post.")
     by_other = editor.id != post.author_id
-    reason = _clean_reason(reason)
-    if by_other and not reason:
-        raise TopicError(REASON_REQUIRED_MESSAGE, field="reason")
+    reason = clean_reason(reason, required=by_other, error=TopicError)
     if base_revision is not None and base_revision != post.revision_count:
         raise StaleEdit(STALE_EDIT_MESSAGE, field="body")
     body, html = _render_body(body)
@@ -217,8 +168,8 @@ def edit_post(
         post.moderator_edit_reason = reason
     db.session.flush()
     if by_other:
-        _log_and_tell(
-            editor, "edit_post", post.author_id, reason, target_type="post", target_id=post.id, topic_id=post.topic_id,
+        record_staff_action(
+            editor, "edit_post", subject=post.author_id, reason=reason, target_type="post", target_id=post.id, topic_id=post.topic_id,
             text=f"A moderator edited your post in “{post.topic.title}”: {reason}", url=f"/p/{post.id}/history",
         )
     signals.post_edited.send(post, editor=editor, revision=revision)
@@ -235,9 +186,7 @@ def edit_topic_title(
     if not can_edit_topic_title(editor, topic):
         raise PermissionDenied("You cannot edit this topic's title.")
     by_other = editor.id != topic.author_id
-    reason = _clean_reason(reason)
-    if by_other and not reason:
-        raise TopicError(REASON_REQUIRED_MESSAGE, field="reason")
+    reason = clean_reason(reason, required=by_other, error=TopicError)
     if base_revision is not None and base_revision != topic.title_revision_count:
         raise StaleEdit(STALE_EDIT_MESSAGE, field="title")
     title = _clean_title(title)
@@ -253,8 +202,8 @@ def edit_topic_title(
     topic.title_revision_count += 1
     db.session.flush()
     if by_other:
-        _log_and_tell(
-            editor, "edit_title", topic.author_id, reason, target_type="topic", target_id=topic.id, topic_id=topic.id,
+        record_staff_action(
+            editor, "edit_title", subject=topic.author_id, reason=reason, target_type="topic", target_id=topic.id, topic_id=topic.id,
             text=f"A moderator changed the title of your topic “{old_title}”: {reason}", url=f"/t/{topic.id}",
             summary=f"title “{old_title}” → “{title}”",
         )

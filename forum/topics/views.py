@@ -1,40 +1,21 @@
-"""Home, category, topic and reply pages."""
+"""Home, board, topic, reply, permalink, pin and the edit of a post or title."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forum import personal_data
+from forum.actions import action
 from forum.extensions import db
-from forum.helpdesk import queries as helpdesk_queries
-from forum.helpdesk.ratelimit import posting_limit
 from forum.models import Post
 from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic, require
+from forum.search import queries as search_queries
 from forum.topics import bp, forms, queries, services
+from forum.topics.ratelimit import posting_limit
 from forum.web import MAX_ID, page_arg
-
-#: Row ids are 32-bit integers on PostgreSQL; a larger number in a URL matches no route
-#: (404) instead of reaching the database as an out-of-range parameter (a 500).
 
 
 def _topic_url(topic, **kw):
     return url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug, **kw)
-
-
-def _require_verified(predicate, obj):
-    """Anonymous -> login; signed in but unverified -> a page that says what to do;
-    suspended -> a page that says why and until when."""
-    if current_user.is_authenticated and current_user.is_suspended:
-        return render_template("moderation/suspended.html"), 403
-    if current_user.is_authenticated and not current_user.is_verified:
-        return render_template("accounts/unverified.html"), 403
-    require(predicate, current_user, obj)
-    return None
-
-
-def _form_error(form, exc) -> None:
-    """Show a refused write next to the field it is about (the body by default)."""
-    field = getattr(form, exc.field or "body", None) or form.body
-    field.errors = [*field.errors, str(exc)]
 
 
 def _reply_target(raw):
@@ -57,6 +38,13 @@ def _load_topic_or_404(topic_id: int):
     return topic
 
 
+def _load_category_or_404(slug: str):
+    category = queries.category_by_slug(slug[:80])
+    if category is None:
+        abort(404)
+    return category
+
+
 @bp.route("/")
 def index():
     """Home: the boards and the latest activity."""
@@ -68,16 +56,11 @@ def index():
 @bp.route("/c/<slug>")
 def view_category(slug: str):
     """A board's topics, pinned first, then by last activity."""
-    category = queries.category_by_slug(slug[:80])
-    if category is None:
-        abort(404)
+    category = _load_category_or_404(slug)
     status = request.args.get("status", "all")
-    if status not in helpdesk_queries.STATUSES:
+    if status not in queries.STATUSES:
         abort(400, "Filter by status: all, unanswered, unresolved or resolved.")
-    if status == "all":
-        page = queries.category_topics(category, page_arg())
-    else:
-        page = helpdesk_queries.category_topics(category, page_arg(), status)
+    page = queries.category_topics(category, page_arg(), status)
     if page.page > page.pages:
         abort(404)
     return render_template("topics/view_category.html", category=category, page=page, status=status)
@@ -87,30 +70,20 @@ def view_category(slug: str):
 @posting_limit
 def new_topic(slug: str):
     """Start a help topic in a board."""
-    category = queries.category_by_slug(slug[:80])
-    if category is None:
-        abort(404)
-    refused = _require_verified(can_create_topic, category)
-    if refused:
-        return refused
+    category = _load_category_or_404(slug)
+    require(can_create_topic, current_user, category)
     form = forms.NewTopicForm()
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:150]
     if request.method == "POST" and "check_similar" in request.form:  # search: the no-JavaScript button
-        from forum.search.views import similar_items
-
-        similar, _ = similar_items(form.title.data or "")
+        similar, _ = search_queries.similar_items(form.title.data or "")
         return render_template("topics/new_topic.html", category=category, form=form, personal_data=None,
                                similar=similar, similar_checked=True)
     guard = personal_data.review_submission(form.title.data, form.body.data)
     if form.validate_on_submit() and not guard.held:
-        try:
+        with action(form, field="body") as done:
             topic = services.create_topic(category, author=current_user, title=form.title.data, body=form.body.data)
-            db.session.commit()
-        except services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
+        if done:
             flash("Your topic is posted.", "success")
             return redirect(_topic_url(topic))
     return render_template(
@@ -144,9 +117,7 @@ def view_topic(topic_id: int, slug: str | None = None):
 def reply(topic_id: int):
     """Reply to a topic, or to one of its posts (``?to=<post id>``)."""
     topic = _load_topic_or_404(topic_id)
-    refused = _require_verified(can_reply_to_topic, topic)
-    if refused:
-        return refused
+    require(can_reply_to_topic, current_user, topic)
     form = forms.ReplyForm()
     raw_parent = form.parent_id.data if request.method == "POST" else request.args.get("to")
     parent = None
@@ -157,13 +128,9 @@ def reply(topic_id: int):
         form.parent_id.data = str(parent.id)
     guard = personal_data.review_submission(form.body.data)
     if form.validate_on_submit() and not guard.held:
-        try:
+        with action(form, field="body") as done:
             post = services.reply_to_topic(topic, author=current_user, body=form.body.data, parent=parent)
-            db.session.commit()
-        except services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
+        if done:
             flash("Your reply is posted.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))
     return render_template(
@@ -174,9 +141,7 @@ def reply(topic_id: int):
 @bp.route("/p/<id:post_id>")
 def permalink(post_id: int):
     """Redirect to a post, on the topic page that shows it."""
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
+    post = db.get_or_404(Post, post_id)
     page = queries.page_of_post(post)
     kw = {"page": page} if page > 1 else {}
     return redirect(_topic_url(post.topic, _anchor=post.anchor, **kw))
@@ -190,13 +155,8 @@ def pin_topic(topic_id: int):
     form = forms.PinForm()
     if not form.validate_on_submit():
         abort(400, "Bad pin request.")
-    try:
+    with action() as done:
         changed = services.set_pinned(topic, form.pinned.data == "1", actor=current_user, reason=form.reason.data)
-    except services.TopicError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(_topic_url(topic))
-    db.session.commit()
-    if changed:
+    if done and changed:
         flash("Topic pinned." if topic.is_pinned else "Topic unpinned.", "success")
     return redirect(_topic_url(topic))

@@ -7,10 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from forum import signals
+from forum.accounts import services as account_services
+from forum.audit import ReasonRequired
 from forum.extensions import db
 from forum.helpdesk import services
 from forum.models import Kudos, ModerationLogEntry, Post, Topic, TopicSubscription, User
-from forum.moderation.log import ReasonRequired
+from forum.notifications import queries as notification_queries
+from forum.notifications import services as notification_services
 
 
 def _get(model, ident):
@@ -67,7 +70,7 @@ def test_official_answer_needs_a_reason(app, thread, reason):
 
 
 def test_reason_required_by_the_log_itself():
-    from forum.moderation.log import log_action
+    from forum.audit import log_action
 
     with pytest.raises(ReasonRequired):
         log_action(None, "mark_official_answer", target_type="post", target_id=1, reason=" ")
@@ -227,7 +230,7 @@ def test_a_reply_notifies_each_subscriber_once_never_its_author(app, build, thre
 
 def test_muted_members_are_not_notified(app, build, thread, notes):
     with app.app_context():
-        services.set_subscription(_get(Topic, thread["topic"]), user=_get(User, thread["author"]), state="muted")
+        notification_services.set_subscription(_get(Topic, thread["topic"]), user=_get(User, thread["author"]), state="muted")
         db.session.commit()
     before = notes(thread["author"], "reply")
     assert len(before) == 2  # helper's and care's replies, before the mute
@@ -237,7 +240,7 @@ def test_muted_members_are_not_notified(app, build, thread, notes):
     assert notes(thread["author"], "reply") == before
     with app.app_context():
         # Posting again does not undo a mute.
-        assert services.subscription_state(_get(User, thread["author"]), _get(Topic, thread["topic"])) == "muted"
+        assert notification_queries.subscription_state(_get(User, thread["author"]), _get(Topic, thread["topic"])) == "muted"
 
 
 def test_reply_notifications_are_created_only_after_commit(app, thread, notes):
@@ -255,8 +258,8 @@ def test_reply_notifications_are_created_only_after_commit(app, thread, notes):
 
 
 def test_bad_subscription_state(app, thread):
-    with app.app_context(), pytest.raises(services.HelpdeskError):
-        services.set_subscription(_get(Topic, thread["topic"]), user=_get(User, thread["author"]), state="loud")
+    with app.app_context(), pytest.raises(notification_services.NotificationError):
+        notification_services.set_subscription(_get(Topic, thread["topic"]), user=_get(User, thread["author"]), state="loud")
 
 
 # --- staff reply flag -------------------------------------------------------------------
@@ -283,14 +286,14 @@ def test_staff_reply_is_recorded_for_the_queue(app, build, make_user, category):
                                   "CONNECT team"])
 def test_members_cannot_take_staff_display_names(app, make_user, name):
     member = make_user("plainmember")
-    with app.app_context(), pytest.raises(services.HelpdeskError, match="mistaken for our staff"):
-        services.update_settings(_get(User, member), display_name=name, email_notifications="off")
+    with app.app_context(), pytest.raises(account_services.AccountError, match="mistaken for our staff"):
+        account_services.update_settings(_get(User, member), display_name=name, email_notifications="off")
 
 
 def test_staff_may_use_their_team_name_and_titles(app, make_user):
     care, member = make_user("priya", role="staff"), make_user("morgan")
     with app.app_context():
-        services.update_settings(_get(User, care), display_name="Priya from Customer Care", email_notifications="daily")
+        account_services.update_settings(_get(User, care), display_name="Priya from Customer Care", email_notifications="daily")
         services.set_title(_get(User, care), "Head of Customer Care")
         db.session.commit()
         user = _get(User, care)
@@ -298,5 +301,5 @@ def test_staff_may_use_their_team_name_and_titles(app, make_user):
             "Priya from Customer Care", "daily", "Head of Customer Care")
         with pytest.raises(services.HelpdeskError):
             services.set_title(_get(User, member), "VIP")
-        with pytest.raises(services.HelpdeskError):
-            services.update_settings(_get(User, member), display_name="Mo", email_notifications="hourly")
+        with pytest.raises(account_services.AccountError):
+            account_services.update_settings(_get(User, member), display_name="Mo", email_notifications="hourly")

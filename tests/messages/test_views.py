@@ -106,7 +106,7 @@ def test_header_unread_count_and_reading(client_for, people, team_conv, work, ap
     member.get(f"/messages/{team_conv}")
     assert _header_count(_text(member.get("/"))) == 0
     # The count is one query, whatever the number of conversations.
-    from forum.messages.queries import unread_conversations
+    from forum.unread import unread_conversations
 
     with app.app_context():
         user = db.session.get(User, people["member"]["id"])

@@ -28,7 +28,7 @@ def _brand() -> str:
 
 
 def deliver_immediately(session: Session, notes: list[Notification]) -> None:
-    """Delivery hook (see ``forum.notifications.services.delivery_hooks``): mail each
+    """Delivery hook (see ``forum.notify.delivery_hooks``): mail each
     new notification to members who chose ``immediate``, once its row is committed."""
     pending = [n for n in notes if n.emailed_at is None]
     if not pending:

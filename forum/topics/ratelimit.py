@@ -19,6 +19,8 @@ from flask_login import current_user
 from forum.extensions import db, limiter
 from forum.models import Post
 from forum.models.base import utcnow
+from forum.topics import forms
+from forum.topics.queries import category_by_slug, get_topic
 
 
 def _posting_limit() -> str:
@@ -54,8 +56,6 @@ def breach_message(reset_at: datetime, now: datetime | None = None) -> str:
 
 def _breach(limit: RequestLimit):
     """Render the member's form again, text kept, with a 429 and a Retry-After header."""
-    from forum.topics import forms
-    from forum.topics.queries import category_by_slug, get_topic
 
     reset_at = datetime.fromtimestamp(limit.reset_at, UTC)
     message = breach_message(reset_at)
