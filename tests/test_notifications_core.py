@@ -87,6 +87,14 @@ def test_notifications_are_private(app, client, auth, make_user):
         assert db.session.get(Notification, note_id).read_at is None
 
 
+@pytest.mark.parametrize("raw", ["99999999999999999999", "2147483648", "0", "-1", "１"])
+def test_a_notification_id_out_of_range_is_404(client, auth, make_user, raw):
+    make_user("bob")
+    auth.login("bob")
+    token = csrf_token(client, "/notifications")
+    assert client.post(f"/notifications/{raw}/open", data={"csrf_token": token}).status_code == 404
+
+
 def test_moderation_log_needs_a_reason_and_is_append_only(app, make_user):
     m = make_user("mod", role="moderator")
     with app.app_context():

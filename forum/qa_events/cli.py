@@ -2,14 +2,14 @@
 
 import click
 
-from forum.extensions import db
+from forum.actions import cli_action
 from forum.models.qa_events import QA_STATE_LABELS
 from forum.qa_events import qa_events_cli, services
 
 
 def _tick() -> None:
-    moved = services.tick()
-    db.session.commit()
+    with cli_action():
+        moved = services.tick()
     if not moved:
         click.echo("No session changed state.")
     for event, state in moved:

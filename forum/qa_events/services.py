@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from forum import markup
+from forum import actions, markup
 from forum.audit import log_action
 from forum.extensions import db
 from forum.models import (
@@ -41,6 +41,7 @@ from forum.permissions import (
     can_vote_qa_question,
     suspension_message,
 )
+from forum.text import clean_block, clean_line, clean_reason
 
 QUESTION_MIN, QUESTION_MAX = 10, 500
 ANSWER_MAX = markup.MAX_BODY_LENGTH
@@ -51,6 +52,8 @@ SLUG_MAX = 80
 #: Slugs that would clash with the pages under /ask.
 RESERVED_SLUGS = frozenset({"new"})
 LIMIT_MIN, LIMIT_MAX = 1, 50
+#: A declined question's reason is shown with it on the session page.
+DECLINE_REASON_MAX = 300
 #: States in which members may ask and vote.
 ACCEPTING = ("open", "live")
 #: States in which the executive (or staff) may answer.
@@ -66,27 +69,16 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else clock()
 
 
-class QAError(ValueError):
-    """A refused write; the message is shown to the user. ``status`` is the HTTP code
-    a view answers with; ``field`` names the form field it is about, if any."""
-
-    status = 400
-
-    def __init__(self, message: str, field: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.field = field
-        if status is not None:
-            self.status = status
+class QAError(actions.ActionError):
+    """A refused Q&A write; the message is shown to the user (see ``forum.actions``)."""
 
 
-class PermissionDenied(QAError):
-    status = 403
+class PermissionDenied(QAError, actions.PermissionDenied):
+    """The actor may not do this (403)."""
 
 
-class Conflict(QAError):
-    """The request clashes with the current state (voting twice, a closed window)."""
-
-    status = 409
+class Conflict(QAError, actions.Conflict):
+    """The request clashes with the current state (voting twice, a closed window; 409)."""
 
 
 # --- the state machine -------------------------------------------------------------
@@ -202,7 +194,7 @@ def transition(event: QAEvent, to_state: str, *, actor: User, reason: str = "", 
         raise PermissionDenied("Only Customer Care staff can change a session's state.")
     if to_state not in QA_STATES:
         raise QAError("Unknown state.", field="to_state")
-    reason = " ".join((reason or "").split())[:500]
+    reason = clean_reason(reason, error=QAError)
     now = _now(now)
     current = effective_state(event, now)
     if current != event.state:  # first store where the clock had moved it
@@ -244,12 +236,8 @@ def _notify_live(event: QAEvent, actor: User | None) -> None:
 
 
 def _clean_text(value: str | None, *, field: str, label: str, min_len: int, max_len: int) -> str:
-    value = " ".join((value or "").split())
-    if "\x00" in value:
-        raise QAError(f"The {label} contains a NUL character.", field=field)
-    if not min_len <= len(value) <= max_len:
-        raise QAError(f"The {label} must be {min_len} to {max_len} characters long.", field=field)
-    return value
+    return clean_line(value, field=field, min_length=min_len, max_length=max_len, error=QAError,
+                      length_message=f"The {label} must be {min_len} to {max_len} characters long.")
 
 
 def create_event(
@@ -281,9 +269,8 @@ def create_event(
     executive_title = _clean_text(
         executive_title or executive.role_label, field="executive_title", label="public title", min_len=2, max_len=100
     )
-    intro = (intro or "").replace("\r\n", "\n")
-    if len(intro) > INTRO_MAX or "\x00" in intro:
-        raise QAError(f"The introduction is at most {INTRO_MAX} characters long.", field="intro")
+    intro = clean_block(intro, field="intro", max_length=INTRO_MAX, error=QAError,
+                        length_message=f"The introduction is at most {INTRO_MAX} characters long.")
     for value in (questions_open_at, questions_close_at, live_starts_at, live_ends_at):
         if value is None or value.tzinfo is None:
             raise QAError("Give every time of the session, in UTC.")
@@ -360,11 +347,8 @@ def remind_me(event: QAEvent, *, user: User, now: datetime | None = None) -> boo
 
 
 def clean_question(body: str | None) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise QAError("Write your question first: it cannot be empty.", field="body")
-    if "\x00" in body:
-        raise QAError("The question contains a NUL character; remove it and try again.", field="body")
+    body = clean_block((body or "").strip(), field="body", error=QAError,
+                       empty_message="Write your question first: it cannot be empty.")
     if not QUESTION_MIN <= len(body) <= QUESTION_MAX:
         raise QAError(f"Questions are {QUESTION_MIN} to {QUESTION_MAX} characters long (yours has {len(body)}).", field="body")
     return body
@@ -503,8 +487,7 @@ def merge_questions(source: Question, target: Question, *, actor: User, reason: 
         raise QAError("Both questions must belong to the same session.", field="into")
     if not source.is_listed or not target.is_listed:
         raise Conflict("Only questions that are not declined or merged can be merged.")
-    if not (reason or "").strip():
-        raise QAError("Give a reason: it is shown in the public moderation log.", field="reason")
+    reason = clean_reason(reason, required=True, error=QAError)
     # Lock the target row (PostgreSQL) so that votes arriving meanwhile wait.
     db.session.execute(select(Question.id).where(Question.id == target.id).with_for_update())
     already = select(QuestionVote.voter_id).where(QuestionVote.question_id == target.id)
@@ -539,11 +522,10 @@ def reject_question(question: Question, *, actor: User, reason: str) -> Question
         raise PermissionDenied("Only moderators and Customer Care staff can decline questions.")
     if question.status in ("declined", "merged"):
         raise Conflict("This question is already closed.")
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise QAError("Give a reason: it is shown with the question and in the public moderation log.", field="reason")
-    if len(reason) > 300:
-        raise QAError("The reason is at most 300 characters long.", field="reason")
+    reason = clean_reason(reason, required=True, error=QAError,
+                          required_message="Give a reason: it is shown with the question and in the public moderation log.")
+    if len(reason) > DECLINE_REASON_MAX:  # shown next to the question, so shorter than the core's limit
+        raise QAError(f"The reason is at most {DECLINE_REASON_MAX} characters long.", field="reason")
     question.status = "declined"
     question.declined_reason = reason
     log_action(
@@ -558,13 +540,9 @@ def reject_question(question: Question, *, actor: User, reason: str) -> Question
 
 
 def _clean_answer(body: str | None) -> tuple[str, str]:
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise QAError("Write the answer first: it cannot be empty.", field="body")
-    if "\x00" in body:
-        raise QAError("The answer contains a NUL character; remove it and try again.", field="body")
-    if len(body) > ANSWER_MAX:
-        raise QAError(f"Answers are at most {ANSWER_MAX:,} characters long.", field="body")
+    body = clean_block((body or "").strip(), field="body", max_length=ANSWER_MAX, error=QAError,
+                       empty_message="Write the answer first: it cannot be empty.",
+                       length_message=f"Answers are at most {ANSWER_MAX:,} characters long.")
     return body, markup.render_markdown(body)
 
 

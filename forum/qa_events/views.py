@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from forum.actions import ActionError, action, json_error, wants_json
 from forum.extensions import db
 from forum.forms import EmptyForm
 from forum.models import Answer, QuestionVote, User
@@ -28,28 +29,16 @@ from forum.qa_events import bp, forms, queries, services
 from forum.web import page_arg
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
-
-
-def _guard(predicate, obj=None, message: str | None = None):
-    """Anonymous -> login; suspended or unverified -> the page that says why (see
-    ``require``); otherwise 403 with ``message``. Returns a response to send, or ``None``."""
-    if predicate(current_user, obj):
-        return None
-    if not current_user.is_authenticated or current_user.is_suspended or not current_user.is_verified:
-        # Anonymous -> sign in; suspended or unverified -> the page that says why.
-        require(predicate, current_user, obj)
-    if message:
-        abort(403, message)
-    abort(403)
-
-
-def _refused(exc: services.QAError):
-    db.session.rollback()
-    if _wants_json():
-        return jsonify(error=str(exc), status=exc.status), exc.status
-    abort(exc.status, str(exc))
+def _refuse(error: ActionError, form=None) -> None:
+    """Show what ``action(quiet=True)`` refused: JSON requests get the body ``action()``
+    gives; otherwise the message goes on the form's ``body`` when it is about the body
+    (the view then renders the form), else on the error page with the error's status."""
+    if wants_json():
+        abort(json_error(error.message, error.status, error.field))
+    if form is not None and error.field == "body":
+        form.body.errors.append(error.message)
+        return
+    abort(error.status, error.message)
 
 
 def _load_event(slug: str):
@@ -81,9 +70,7 @@ def index():
 @bp.route("/ask/new", methods=["GET", "POST"])
 def new_event():
     """Create a Q&A session (Customer Care staff and admins)."""
-    refused = _guard(can_create_qa_event)
-    if refused:
-        return refused
+    require(can_create_qa_event, current_user)
     form = forms.EventForm()
     form.executive_id.choices = [SelectChoice(u.id, f"{u.shown_name} ({u.username})") for u in queries.executives()]
     if not form.executive_id.choices:
@@ -92,17 +79,13 @@ def new_event():
         executive = db.session.get(User, form.executive_id.data) if form.executive_id.data else None
         times = {name: getattr(form, name).data.replace(tzinfo=UTC) for name in
                  ("questions_open_at", "questions_close_at", "live_starts_at", "live_ends_at")}
-        try:
+        with action(form, field="title") as done:
             event = services.create_event(
                 actor=current_user, title=form.title.data, slug=form.slug.data, executive=executive,
                 executive_title=form.executive_title.data or "", intro=form.intro.data or "",
                 question_limit=form.question_limit.data, **times,
             )
-            db.session.commit()
-        except services.QAError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title", form.title).errors.append(str(exc))
-        else:
+        if done:
             flash("The Q&A session is created.", "success")
             return redirect(_event_url(event))
     return render_template("qa_events/new_event.html", form=form), 422 if form.errors else 200
@@ -134,32 +117,25 @@ def view_event(slug: str):
 def ask_question(slug: str):
     """Ask a question: a "check" step shows similar questions first."""
     event = _load_event(slug)
-    refused = _guard(can_ask_qa_question, event)
-    if refused:
-        return refused
+    require(can_ask_qa_question, current_user, event)
     form = forms.QuestionForm()
     similar = []
     status = 200
     if form.validate_on_submit():
-        try:
+        question = None
+        with action(quiet=True) as done:
             services.check_can_ask(event, current_user)
             similar = services.similar_questions(event, form.body.data)
             if similar and form.confirm.data != "1":
                 form.confirm.data = "1"  # the check step: shown once, then "Post my question" submits
-                question = None
             else:
                 question = services.submit_question(event, author=current_user, body=form.body.data)
-                db.session.commit()
-        except services.QAError as exc:
-            db.session.rollback()
-            if exc.field != "body":
-                return _refused(exc)
-            form.body.errors.append(str(exc))
-            status = exc.status if exc.status != 400 else 422
-        else:
-            if question is not None:
-                flash("Your question is in. Others can now vote for it.", "success")
-                return redirect(_event_url(event, question.anchor))
+        if not done:
+            _refuse(done.error, form)
+            status = 422
+        elif question is not None:
+            flash("Your question is in. Others can now vote for it.", "success")
+            return redirect(_event_url(event, question.anchor))
     elif form.errors:
         status = 422
     data_votes = set()
@@ -191,19 +167,17 @@ def vote(slug: str, question_id: int):
     """Vote for a question, or take the vote back (``vote=0``)."""
     event = _load_event(slug)
     question = _load_question(event, question_id)
-    refused = _guard(can_vote_qa_question, question, "You cannot vote for your own question.")
-    if refused:
-        return refused
+    # Whether this member may vote at all; the service refuses their own question with its message.
+    require(can_vote_qa_question, current_user)
     form = forms.VoteForm()
     if not form.validate_on_submit():
         abort(400, "Bad vote request.")
     voted = form.vote.data == "1"
-    try:
+    with action(quiet=True) as done:
         count = (services.vote if voted else services.unvote)(question, voter=current_user)
-        db.session.commit()
-    except services.QAError as exc:
-        return _refused(exc)
-    if _wants_json():
+    if not done:
+        _refuse(done.error)
+    if wants_json():
         return jsonify(question=question.id, votes=count, voted=voted)
     flash("Your vote is counted." if voted else "Your vote is taken back.", "success")
     return redirect(request.form.get("back") == "ask" and url_for("qa_events.ask_question", slug=event.slug)
@@ -215,20 +189,17 @@ def merge(slug: str, question_id: int):
     """Merge a duplicate into another question (moderators; publicly logged)."""
     event = _load_event(slug)
     question = _load_question(event, question_id)
-    refused = _guard(can_moderate_qa_question, question)
-    if refused:
-        return refused
+    require(can_moderate_qa_question, current_user, question)
     form = forms.MergeForm()
     if not form.validate_on_submit():
         abort(400, "; ".join(e for errs in form.errors.values() for e in errs))
     target = queries.get_question(event, form.into.data)
     if target is None:
         abort(400, f"There is no question #{form.into.data} in this session.")
-    try:
+    with action(quiet=True) as done:
         services.merge_questions(question, target, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except services.QAError as exc:
-        return _refused(exc)
+    if not done:
+        _refuse(done.error)
     flash(f"Question #{question.id} is merged into #{target.id}.", "success")
     return redirect(_event_url(event, target.anchor), code=303)
 
@@ -238,17 +209,14 @@ def reject(slug: str, question_id: int):
     """Decline an off-topic question with a public reason (moderators)."""
     event = _load_event(slug)
     question = _load_question(event, question_id)
-    refused = _guard(can_moderate_qa_question, question)
-    if refused:
-        return refused
+    require(can_moderate_qa_question, current_user, question)
     form = forms.ReasonForm()
     if not form.validate_on_submit():
         abort(400, "; ".join(e for errs in form.errors.values() for e in errs))
-    try:
+    with action(quiet=True) as done:
         services.reject_question(question, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except services.QAError as exc:
-        return _refused(exc)
+    if not done:
+        _refuse(done.error)
     flash(f"Question #{question.id} is declined.", "success")
     return redirect(_event_url(event, question.anchor), code=303)
 
@@ -258,19 +226,13 @@ def answer(slug: str, question_id: int):
     """Answer a question, or post a follow-up note (the executive or staff)."""
     event = _load_event(slug)
     question = _load_question(event, question_id)
-    refused = _guard(can_answer_qa_question, event)
-    if refused:
-        return refused
+    require(can_answer_qa_question, current_user, event)
     form = forms.AnswerForm()
     if form.validate_on_submit():
-        try:
+        with action(quiet=True) as done:
             services.answer_question(question, author=current_user, body=form.body.data, kind=form.kind.data)
-            db.session.commit()
-        except services.QAError as exc:
-            db.session.rollback()
-            if exc.field != "body":
-                return _refused(exc)
-            form.body.errors.append(str(exc))
+        if not done:
+            _refuse(done.error, form)
         else:
             flash("The answer is published." if form.kind.data == "answer" else "The follow-up note is published.",
                   "success")
@@ -286,19 +248,13 @@ def edit_answer(slug: str, answer_id: int):
     ans = db.session.get(Answer, answer_id)
     if ans is None or ans.question.event_id != event.id:
         abort(404)
-    refused = _guard(can_edit_qa_answer, ans)
-    if refused:
-        return refused
+    require(can_edit_qa_answer, current_user, ans)
     form = forms.AnswerForm(obj=ans) if request.method == "GET" else forms.AnswerForm()
     if form.validate_on_submit():
-        try:
+        with action(quiet=True) as done:
             services.update_answer(ans, editor=current_user, body=form.body.data, kind=form.kind.data)
-            db.session.commit()
-        except services.QAError as exc:
-            db.session.rollback()
-            if exc.field != "body":
-                return _refused(exc)
-            form.body.errors.append(str(exc))
+        if not done:
+            _refuse(done.error, form)
         else:
             flash("The answer is updated.", "success")
             return redirect(_event_url(event, ans.question.anchor))
@@ -310,16 +266,13 @@ def edit_answer(slug: str, answer_id: int):
 def remind(slug: str):
     """"Remind me": a notification when the session goes live."""
     event = _load_event(slug)
-    refused = _guard(can_subscribe_qa_event, event)
-    if refused:
-        return refused
+    require(can_subscribe_qa_event, current_user, event)
     if not EmptyForm().validate_on_submit():
         abort(400, "Bad request.")
-    try:
+    with action(quiet=True) as done:
         services.remind_me(event, user=current_user)
-        db.session.commit()
-    except services.QAError as exc:
-        return _refused(exc)
+    if not done:
+        _refuse(done.error)
     flash("We will notify you when the session goes live.", "success")
     return redirect(_event_url(event), code=303)
 
@@ -328,17 +281,14 @@ def remind(slug: str):
 def transition(slug: str):
     """Move a session to another state by hand (staff); the change is recorded."""
     event = _load_event(slug)
-    refused = _guard(can_transition_qa_event, event)
-    if refused:
-        return refused
+    require(can_transition_qa_event, current_user, event)
     form = forms.TransitionForm()
     if not form.validate_on_submit():
         abort(400, "Choose a state.")
-    try:
+    with action(quiet=True) as done:
         changed = services.transition(event, form.to_state.data, actor=current_user, reason=form.reason.data or "")
-        db.session.commit()
-    except services.QAError as exc:
-        return _refused(exc)
+    if not done:
+        _refuse(done.error)
     if changed:
         flash(f"The session is now {QA_STATE_LABELS[event.state].lower()}.", "success")
     return redirect(_event_url(event), code=303)
