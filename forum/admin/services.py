@@ -6,24 +6,28 @@ import unicodedata
 
 from sqlalchemy import func, select
 
+from forum.actions import ActionError
 from forum.extensions import db
 from forum.models import Category
 from forum.models.topics import slugify
+from forum.text import clean_line, collapse_whitespace, normalise_newlines
+
+CONTROL_MESSAGE = "Board names and descriptions cannot contain control characters."
 
 
-class CategoryError(ValueError):
-    pass
+class CategoryError(ActionError):
+    """A refused board change (shown on the form's name field unless it names another)."""
 
 
 def _clean(name: str, description: str) -> tuple[str, str]:
-    """Collapse whitespace in the name and refuse control characters, which
-    PostgreSQL cannot store (NUL) and no page should show."""
-    name = " ".join(name.split())
-    if not 2 <= len(name) <= 80:
-        raise CategoryError("Board names are 2 to 80 characters long.")
-    description = description.strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in name + description):
-        raise CategoryError("Board names and descriptions cannot contain control characters.")
+    """Collapse whitespace in the name, normalise the description's newlines and
+    refuse control characters, which PostgreSQL cannot store (NUL) and no page
+    should show."""
+    description = normalise_newlines(description).strip()
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in collapse_whitespace(name) + description):
+        raise CategoryError(CONTROL_MESSAGE, field="name")
+    name = clean_line(name, field="name", min_length=2, max_length=80,
+                      length_message="Board names are 2 to 80 characters long.", error=CategoryError)
     return name, description
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.accounts import services as account_services
 from forum.accounts.validation import username_key
+from forum.actions import action
 from forum.admin import bp, forms, services
 from forum.extensions import db
 from forum.models import Category, RoleChange, User
@@ -29,53 +30,39 @@ def categories():
     """List boards and create one."""
     form = forms.CategoryForm()
     if form.validate_on_submit():
-        try:
-            cat = services.create_category(name=form.name.data, description=form.description.data or "", slug=form.slug.data or None)
-            db.session.commit()
-        except services.CategoryError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
-        else:
+        with action(form, field="name") as done:
+            cat = services.create_category(name=form.name.data, description=form.description.data or "",
+                                           slug=form.slug.data or None)
+        if done:
             flash(f"Board “{cat.name}” created.", "success")
             return redirect(url_for("admin.categories"))
     cats = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
     return render_template("admin/categories.html", categories=cats, form=form, move_form=forms.MoveForm()), 422 if form.errors else 200
 
 
-def _category_or_404(category_id: int) -> Category:
-    cat = db.session.get(Category, category_id)
-    if cat is None:
-        abort(404)
-    return cat
-
-
-@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@bp.route("/categories/<id:category_id>", methods=["GET", "POST"])
 def edit_category(category_id: int):
     """Rename a board or change its description."""
-    cat = _category_or_404(category_id)
+    cat = db.get_or_404(Category, category_id)
     form = forms.CategoryForm(obj=cat)
     if form.validate_on_submit():
-        try:
+        with action(form, field="name") as done:
             services.rename_category(cat, name=form.name.data, description=form.description.data or "")
-            db.session.commit()
-        except services.CategoryError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
-        else:
+        if done:
             flash("Board saved.", "success")
             return redirect(url_for("admin.categories"))
     return render_template("admin/edit_category.html", category=cat, form=form), 422 if form.errors else 200
 
 
-@bp.route("/categories/<int:category_id>/move", methods=["POST"])
+@bp.route("/categories/<id:category_id>/move", methods=["POST"])
 def move_category(category_id: int):
     """Move a board up or down the list."""
-    cat = _category_or_404(category_id)
+    cat = db.get_or_404(Category, category_id)
     form = forms.MoveForm()
     if not form.validate_on_submit():
         abort(400, "Bad move request.")
-    services.move_category(cat, -1 if form.direction.data == "up" else 1)
-    db.session.commit()
+    with action():
+        services.move_category(cat, -1 if form.direction.data == "up" else 1)
     return redirect(url_for("admin.categories"))
 
 
@@ -95,22 +82,16 @@ def users():
     return render_template("admin/users.html", users=found, q=q, changes=changes)
 
 
-@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/role", methods=["GET", "POST"])
 def change_role(user_id: int):
     """Change one user's role, with a reason."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     require(can_change_role, current_user, user)
     form = forms.RoleForm(role=user.role)
     if form.validate_on_submit():
-        try:
+        with action(form, field="reason") as done:
             change = account_services.set_role(user, form.role.data, changed_by=current_user, reason=form.reason.data)
-            db.session.commit()
-        except account_services.AccountError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-        else:
+        if done:
             flash(f"{user.username} is now {user.role}." if change else "Nothing changed.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/change_role.html", user=user, form=form), 422 if form.errors else 200

@@ -158,7 +158,10 @@ def similar_items(title: str) -> tuple[list[dict], str | None]:
             continue
         items.append({
             "title": result.title,
-            "url": url_for("search.open_suggestion", topic_id=hit.topic_id),
+            "url": url_for("topics.view_topic", topic_id=hit.topic_id),
+            # Opening a suggestion is counted by a POST here (a button without
+            # JavaScript, a beacon with it); the link itself goes straight to the topic.
+            "open_url": url_for("search.open_suggestion", topic_id=hit.topic_id),
             "category": result.category,
             "resolved": result.resolved,
             "official": result.official,

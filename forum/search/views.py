@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from forum.actions import ActionError, action
 from forum.extensions import db
-from forum.models import SearchDeflection, Topic
-from forum.models.base import utcnow
-from forum.search import bp, indexer, queries
+from forum.forms import EmptyForm
+from forum.models import Topic
+from forum.search import bp, indexer, queries, services
 from forum.search.index import BadQuery, Filters, SearchUnavailable
 
 TYPES = {"topic": "Topics", "reply": "Replies", "qa": "Q&A answers"}
@@ -21,8 +20,8 @@ MAX_PAGE = 100
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class BadInput(Exception):
-    pass
+class BadInput(ActionError):
+    """A search parameter that makes no sense (shown above the form, with a 400)."""
 
 
 def _date(name: str, *, end: bool = False) -> datetime | None:
@@ -122,17 +121,15 @@ def ask():
     return render_template("search/ask.html", title=title, categories=queries.categories())
 
 
-@bp.route("/search/open/<int:topic_id>")
+@bp.route("/search/open/<id:topic_id>", methods=["POST"])
 def open_suggestion(topic_id: int):
-    """Someone opened a suggested topic while asking: count it (per day, nobody's
-    name), then go to the topic."""
-    topic = db.session.get(Topic, topic_id) if topic_id < 2**31 else None
-    if topic is None:
-        abort(404)
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    today = utcnow().astimezone(UTC).date()
-    stmt = insert(SearchDeflection).values(day=today, opens=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"opens": SearchDeflection.opens + 1})
-    db.session.execute(stmt)
-    db.session.commit()
+    """Someone opened a suggested topic while asking: count it, then go to the topic
+    (a script's beacon, which only reports the click, gets 204)."""
+    topic = db.get_or_404(Topic, topic_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with action():
+        services.count_suggestion_opened()
+    if request.form.get("beacon"):
+        return "", 204
     return redirect(url_for("topics.view_topic", topic_id=topic.merged_into_id or topic.id), 303)

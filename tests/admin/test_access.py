@@ -135,3 +135,26 @@ def test_move_missing_category_is_404(admin_client):
         "/admin/categories/999999/move", data={"direction": "up", "csrf_token": any_csrf_token(admin_client)}
     )
     assert resp.status_code == 404
+
+
+HUGE_ID = "9" * 20  # past SQLite's 64-bit integers: an OverflowError (a 500) if it reached the database
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", f"/admin/categories/{HUGE_ID}", {}),
+        ("post", f"/admin/categories/{HUGE_ID}", {"name": "Renamed", "description": "x"}),
+        ("post", f"/admin/categories/{HUGE_ID}/move", {"direction": "up"}),
+        ("get", f"/admin/users/{HUGE_ID}/role", {}),
+        ("post", f"/admin/users/{HUGE_ID}/role", {"role": "moderator", "reason": "Helps a lot"}),
+    ],
+)
+def test_admin_ids_too_large_for_the_database_are_404(app, admin_client, method, path, data):
+    before = state(app)
+    if method == "get":
+        resp = admin_client.get(path)
+    else:
+        resp = admin_client.post(path, data={**data, "csrf_token": any_csrf_token(admin_client)})
+    assert resp.status_code == 404
+    assert state(app) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -176,17 +177,46 @@ def test_similar_endpoint_resolved_first_with_excerpt(forum, client):
     assert client.get("/search/similar?title=x").get_json()["results"] == []
 
 
-def test_opening_a_suggestion_is_counted_per_day(app, forum, client):
-    resp = client.get(f"/search/open/{forum['solved']}")
+def _opens(app) -> list[int]:
+    with app.app_context():
+        return [r.opens for r in db.session.query(SearchDeflection).all()]
+
+
+def test_similar_links_go_straight_to_the_topic_and_name_the_counter(forum, client):
+    top = client.get("/search/similar?title=Leeds indoors signal").get_json()["results"][0]
+    assert top["url"] == f"/t/{forum['solved']}"
+    assert top["open_url"] == f"/search/open/{forum['solved']}"
+
+
+def test_opening_a_suggestion_is_counted_per_day(app, forum, client, post_form):
+    post_form = functools.partial(post_form, token_from="/login")  # anyone may open one, signed in or not
+    resp = post_form(f"/search/open/{forum['solved']}", {})
     assert resp.status_code == 303
     assert resp.headers["Location"].endswith(f"/t/{forum['solved']}")
-    client.get(f"/search/open/{forum['solved']}")
-    assert client.get("/search/open/999999").status_code == 404
-    assert client.get("/search/open/99999999999").status_code == 404
-    with app.app_context():
-        rows = db.session.query(SearchDeflection).all()
-        assert [r.opens for r in rows] == [2]
-        assert set(SearchDeflection.__table__.columns.keys()) == {"day", "opens"}  # nobody's name
+    post_form(f"/search/open/{forum['solved']}", {})
+    beacon = post_form(f"/search/open/{forum['solved']}", {"beacon": "1"})  # the script's sendBeacon
+    assert beacon.status_code == 204
+    assert post_form("/search/open/999999", {}).status_code == 404
+    assert post_form("/search/open/99999999999", {}).status_code == 404
+    assert post_form(f"/search/open/{'9' * 20}", {}).status_code == 404
+    assert _opens(app) == [3]
+    assert set(SearchDeflection.__table__.columns.keys()) == {"day", "opens"}  # nobody's name
+
+
+def test_opening_a_suggestion_by_get_writes_nothing(app, forum, client):
+    assert client.get(f"/search/open/{forum['solved']}").status_code == 405
+    assert _opens(app) == []
+
+
+def test_opening_a_suggestion_needs_the_csrf_token(app, forum, post_form):
+    assert post_form(f"/search/open/{forum['solved']}", {}, with_csrf=False).status_code == 400
+    assert _opens(app) == []
+
+
+def _check_similar(client, post_form):
+    resp = post_form("/c/network/new", {"title": "Leeds indoors signal", "body": "", "check_similar": "1"},
+                     token_from="/c/network/new")
+    return resp, resp.get_data(as_text=True)
 
 
 def test_no_js_check_similar_button(forum, client, signed_in, post_form):
@@ -194,13 +224,40 @@ def test_no_js_check_similar_button(forum, client, signed_in, post_form):
     page = client.get("/c/network/new").get_data(as_text=True)
     assert "Check for similar topics" in page
     assert "search_similar.js" in page
-    resp = post_form("/c/network/new", {"title": "Leeds indoors signal", "body": "", "check_similar": "1"},
-                     token_from="/c/network/new")
-    html = resp.get_data(as_text=True)
+    resp, html = _check_similar(client, post_form)
     assert resp.status_code == 200
     assert "No 4G indoors in Leeds" in html
     assert f"/search/open/{forum['solved']}" in html
     assert 'value="Leeds indoors signal"' in html  # the form keeps what was typed
+
+
+def test_no_js_suggestion_posts_the_open_from_inside_the_new_topic_form(app, forum, client, signed_in, post_form):
+    """Forms cannot nest, so each suggestion is a submit button of the new-topic form
+    whose formaction is the counter (POST, with the form's CSRF token)."""
+    signed_in("member", username="asker")
+    _, html = _check_similar(client, post_form)
+    form = re.search(r'<form method="post" class="stacked" novalidate>(.*?)</form>', html, re.S).group(1)
+    button = re.search(rf'<button type="submit"[^>]*formaction="/search/open/{forum["solved"]}"[^>]*>', form).group(0)
+    assert 'formmethod="post"' in button
+    assert "formnovalidate" in button
+    assert 'name="csrf_token"' in form
+    # "Check for similar topics" stays the first submit button, so Enter in the title checks again.
+    assert re.search(r'<button type="submit"[^>]*>', form).group(0).count('name="check_similar"') == 1
+    # What the browser sends when that button is pressed: the whole form, to the formaction.
+    resp = post_form(f"/search/open/{forum['solved']}", {"title": "Leeds indoors signal", "body": ""},
+                     token_from="/c/network/new")
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith(f"/t/{forum['solved']}")
+    assert _opens(app) == [1]
+
+
+def test_script_links_to_the_topic_and_counts_with_a_post_beacon(forum, client, signed_in):
+    signed_in("member", username="asker")
+    page = client.get("/c/network/new").get_data(as_text=True)
+    assert re.search(r'class="similar-box"[^>]*data-csrf="[^"]+"', page)
+    script = client.get("/static/js/search_similar.js").get_data(as_text=True)
+    assert "navigator.sendBeacon" in script
+    assert 'data.append("csrf_token", csrf)' in script
 
 
 def test_degraded_mode_with_unwritable_index_dir(app, make_user, category, build, search, tmp_path):

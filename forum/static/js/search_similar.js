@@ -1,4 +1,6 @@
 // search: show similar topics while a title is typed on the new-topic form (debounced).
+// Each suggestion links straight to its topic; opening one is counted by a POST beacon
+// (GET never writes). Without JavaScript the server renders the list (see _similar_list.html).
 (function () {
   "use strict";
   var box = document.querySelector(".similar-box");
@@ -6,7 +8,15 @@
   if (!box || !input || !window.fetch) { return; }
   var list = document.getElementById("similar-topics");
   var url = box.getAttribute("data-similar-url");
+  var csrf = box.getAttribute("data-csrf");
   var timer = null, last = "";
+  function countOpen(openUrl) {
+    if (!navigator.sendBeacon || !openUrl) { return; }
+    var data = new FormData();
+    data.append("csrf_token", csrf);
+    data.append("beacon", "1");
+    navigator.sendBeacon(openUrl, data);
+  }
   function render(results) {
     list.textContent = "";
     if (!results.length) { return; }
@@ -16,6 +26,7 @@
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.href = r.url; a.rel = "nofollow"; a.textContent = r.title;
+      a.setAttribute("data-open-url", r.open_url || "");
       li.appendChild(a);
       var meta = document.createElement("span");
       meta.className = "muted small";
@@ -30,6 +41,14 @@
     });
     list.appendChild(ul);
   }
+  function opened(event) {
+    // A click, or a middle click (opens a new tab: the draft stays on this page).
+    if (event.type === "auxclick" && event.button !== 1) { return; }
+    var a = event.target.closest ? event.target.closest("a[data-open-url]") : null;
+    if (a && list.contains(a)) { countOpen(a.getAttribute("data-open-url")); }
+  }
+  list.addEventListener("click", opened);
+  list.addEventListener("auxclick", opened);
   function lookup() {
     var title = input.value.trim();
     if (title === last) { return; }
