@@ -7,21 +7,18 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from forum.incidents.services import (
     BODY_MAX,
+    CORRECTION_REASON_REQUIRED,
     EMPTY_UPDATE,
     NO_FIRST_UPDATE,
-    REASON_MAX,
     SUMMARY_MAX,
     SUMMARY_REQUIRED,
     TAGS_TOTAL_MAX,
+    TITLE_LENGTH_MESSAGE,
     TITLE_MAX,
     TITLE_MIN,
 )
 from forum.models.incidents import AREAS, OPEN_STATES, SEVERITIES, SEVERITY_LABELS, STATE_LABELS
-
-
-def _crlf(value):
-    return value.replace("\r\n", "\n") if isinstance(value, str) else value
-
+from forum.text import REASON_LENGTH_MESSAGE, REASON_MAX, REASON_REQUIRED_MESSAGE, normalise_newlines
 
 _STATE_CHOICES = [SelectChoice(s, STATE_LABELS[s]) for s in OPEN_STATES]
 
@@ -31,7 +28,7 @@ class IncidentForm(FlaskForm):
         "Title",
         validators=[
             DataRequired("Give the incident a title."),
-            Length(min=TITLE_MIN, max=TITLE_MAX, message=f"Titles are {TITLE_MIN} to {TITLE_MAX} characters long."),
+            Length(min=TITLE_MIN, max=TITLE_MAX, message=TITLE_LENGTH_MESSAGE),
         ],
     )
     tags = StringField(
@@ -44,7 +41,7 @@ class IncidentForm(FlaskForm):
     state = SelectField("State", choices=_STATE_CHOICES, default="investigating")
     body = TextAreaField(
         "First update",
-        filters=[_crlf],
+        filters=[normalise_newlines],
         validators=[DataRequired(NO_FIRST_UPDATE), Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters.")],
     )
 
@@ -53,7 +50,7 @@ class UpdateForm(FlaskForm):
     state = SelectField("State", choices=_STATE_CHOICES)
     body = TextAreaField(
         "Update",
-        filters=[_crlf],
+        filters=[normalise_newlines],
         validators=[DataRequired(EMPTY_UPDATE), Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters.")],
     )
 
@@ -61,19 +58,19 @@ class UpdateForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     body = TextAreaField(
         "Corrected text",
-        filters=[_crlf],
+        filters=[normalise_newlines],
         validators=[DataRequired(EMPTY_UPDATE), Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters.")],
     )
     reason = StringField(
         "What the correction fixes (shown publicly)",
-        validators=[DataRequired("Say what the correction fixes."), Length(max=REASON_MAX)],
+        validators=[DataRequired(CORRECTION_REASON_REQUIRED), Length(max=REASON_MAX, message=REASON_LENGTH_MESSAGE)],
     )
 
 
 class ResolveForm(FlaskForm):
     summary = TextAreaField(
         "Final summary: what happened and what we will do",
-        filters=[_crlf],
+        filters=[normalise_newlines],
         validators=[DataRequired(SUMMARY_REQUIRED), Length(max=SUMMARY_MAX, message=f"At most {SUMMARY_MAX:,} characters.")],
     )
     publish = BooleanField("Also publish the summary as a topic in Announcements")
@@ -90,5 +87,5 @@ class LinkTopicForm(FlaskForm):
     )
     reason = StringField(
         "Reason (shown in the public moderation log)",
-        validators=[DataRequired("Give a reason: it is shown in the public moderation log."), Length(max=REASON_MAX)],
+        validators=[DataRequired(REASON_REQUIRED_MESSAGE), Length(max=REASON_MAX, message=REASON_LENGTH_MESSAGE)],
     )

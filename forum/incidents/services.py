@@ -7,8 +7,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from forum import markup
-from forum.audit import log_action
+from forum import actions, markup
+from forum.admin.services import create_category
+from forum.audit import record_staff_action
 from forum.extensions import db
 from forum.incidents.caching import invalidate_after_commit
 from forum.models import (
@@ -32,12 +33,13 @@ from forum.permissions import (
     can_report_affected,
     suspension_message,
 )
+from forum.text import clean_block, clean_line, clean_reason
+from forum.topics import services as topics
 
 TITLE_MIN, TITLE_MAX = 5, 150
 TAGS_MAX, TAG_MAX, TAGS_TOTAL_MAX = 10, 40, 300
 BODY_MAX = 10_000
 SUMMARY_MAX = 10_000
-REASON_MAX = 500
 ANNOUNCEMENTS_SLUG = "announcements"
 
 NO_FIRST_UPDATE = "An incident needs a first update: say what we know so far."
@@ -47,42 +49,30 @@ RESOLVED_REFUSED = (
     "If the problem is back, open a new incident and link to this one."
 )
 SUMMARY_REQUIRED = "Resolving needs a final summary: what happened and what we will do about it."
-NUL_MESSAGE = "The text contains a NUL character (an invisible control code); remove it and try again."
+TITLE_LENGTH_MESSAGE = f"Titles are {TITLE_MIN} to {TITLE_MAX} characters long."
+CORRECTION_REASON_REQUIRED = "Say what the correction fixes: the reason is shown with it."
 
 
-class IncidentError(ValueError):
+class IncidentError(actions.ActionError):
     """A refused write; the message is shown to the user, next to ``field`` when set."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
-
-class PermissionDenied(IncidentError):
+class PermissionDenied(IncidentError, actions.PermissionDenied):
     pass
 
 
 def _text(value: str | None, *, field: str, empty: str, max_length: int) -> tuple[str, str]:
-    value = (value or "").replace("\r\n", "\n")
-    if not value.strip():
-        raise IncidentError(empty, field=field)
-    if len(value) > max_length:
-        raise IncidentError(f"That text is too long: at most {max_length:,} characters.", field=field)
-    if "\x00" in value:
-        raise IncidentError(NUL_MESSAGE, field=field)
+    value = clean_block(value, field=field, max_length=max_length, empty_message=empty, error=IncidentError)
     return value, markup.render_markdown(value)
 
 
 def clean_tags(raw: str | None) -> str:
     tags: list[str] = []
     for tag in (raw or "").split(","):
-        tag = " ".join(tag.split())
+        tag = clean_line(tag, field="tags", max_length=TAG_MAX, length_message=f"Each tag is at most {TAG_MAX} characters.",
+                         error=IncidentError)
         if not tag:
             continue
-        if len(tag) > TAG_MAX:
-            raise IncidentError(f"Each tag is at most {TAG_MAX} characters.", field="tags")
-        if "\x00" in tag:
-            raise IncidentError(NUL_MESSAGE, field="tags")
         if tag.casefold() not in (t.casefold() for t in tags):
             tags.append(tag)
     if len(tags) > TAGS_MAX:
@@ -116,11 +106,8 @@ def open_incident(*, actor: User, title: str, tags: str, severity: str, body: st
     """Open an incident with its first update. The author follows it."""
     if not can_manage_incidents(actor):
         raise PermissionDenied("Only staff can open incidents.")
-    title = " ".join((title or "").split())
-    if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        raise IncidentError(f"Titles are {TITLE_MIN} to {TITLE_MAX} characters long.", field="title")
-    if "\x00" in title:
-        raise IncidentError(NUL_MESSAGE, field="title")
+    title = clean_line(title, field="title", min_length=TITLE_MIN, max_length=TITLE_MAX,
+                       length_message=TITLE_LENGTH_MESSAGE, error=IncidentError)
     tags = clean_tags(tags)
     if severity not in SEVERITIES:
         raise IncidentError("Choose a severity: minor, major or critical.", field="severity")
@@ -168,11 +155,7 @@ def correct_update(update: IncidentUpdate, *, actor: User, body: str, reason: st
     if not can_manage_incidents(actor, update.incident):
         raise PermissionDenied("Only staff can correct incident updates.")
     body, html = _text(body, field="body", empty=EMPTY_UPDATE, max_length=BODY_MAX)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise IncidentError("Say what the correction fixes: the reason is shown with it.", field="reason")
-    if len(reason) > REASON_MAX:
-        raise IncidentError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+    reason = clean_reason(reason, required=True, required_message=CORRECTION_REASON_REQUIRED, error=IncidentError)
     if body == update.body:
         return None
     revision = IncidentUpdateRevision(
@@ -213,8 +196,6 @@ def resolve_incident(incident: Incident, *, actor: User, summary: str) -> Incide
 def announcements_category() -> Category:
     category = db.session.scalar(select(Category).where(Category.slug == ANNOUNCEMENTS_SLUG))
     if category is None:
-        from forum.admin.services import create_category
-
         category = create_category(
             name="Announcements", slug=ANNOUNCEMENTS_SLUG, description="News and incident reports from our team."
         )
@@ -232,8 +213,6 @@ def summary_topic(incident: Incident) -> Topic | None:
 def publish_summary(incident: Incident, *, actor: User) -> Topic:
     """Write the summary up as a topic in "Announcements" (created if missing),
     linked both ways with the incident."""
-    from forum.topics import services as topics
-
     if not can_manage_incidents(actor, incident):
         raise PermissionDenied("Only staff can publish incident summaries.")
     if incident.is_open or not incident.summary:
@@ -247,7 +226,7 @@ def publish_summary(incident: Incident, *, actor: User) -> Topic:
     try:
         topic = topics.create_topic(announcements_category(), author=actor, title=title, body=body)
     except topics.TopicError as exc:
-        raise IncidentError(str(exc)) from exc
+        raise IncidentError(exc.message) from exc
     db.session.add(IncidentTopic(incident_id=incident.id, topic_id=topic.id, kind="summary", linked_by_id=actor.id))
     db.session.flush()
     invalidate_after_commit()
@@ -300,34 +279,26 @@ def link_topic(incident: Incident, topic: Topic, *, actor: User, reason: str) ->
     and the move is logged publicly with its reason."""
     if not can_link_topic_to_incident(actor, topic):
         raise PermissionDenied("Only staff can link topics to incidents.")
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise IncidentError("Give a reason: it is shown in the public moderation log.", field="reason")
-    if len(reason) > REASON_MAX:
-        raise IncidentError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+    reason = clean_reason(reason, required=True, error=IncidentError)
     existing = db.session.scalar(select(IncidentTopic).where(IncidentTopic.topic_id == topic.id))
     if existing is not None:
         raise IncidentError(f"That topic is already linked to incident #{existing.incident_id}.", field="topic")
     link = IncidentTopic(incident_id=incident.id, topic_id=topic.id, kind="report", linked_by_id=actor.id)
     db.session.add(link)
     db.session.flush()
-    log_action(
+    record_staff_action(
         actor,
         "link_topic_to_incident",
+        subject=topic.author,
+        reason=reason,
         target_type="topic",
         target_id=topic.id,
-        reason=reason,
-        subject_user=topic.author,
         topic_id=topic.id,
         summary=f"linked to incident #{incident.id}: {incident.title}",
-    )
-    _insert_ignore(IncidentFollow, {"incident_id": incident.id, "user_id": topic.author_id, "created_at": utcnow()})
-    notify(
-        [topic.author_id],
-        kind="incident_link",
         text=f"Your topic “{topic.title}” is linked to the incident “{incident.title}”",
         url=_incident_url(incident),
-        actor=actor,
+        kind="incident_link",
     )
+    _insert_ignore(IncidentFollow, {"incident_id": incident.id, "user_id": topic.author_id, "created_at": utcnow()})
     invalidate_after_commit()
     return link

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from forum.actions import action
 from forum.extensions import db, limiter
 from forum.forms import EmptyForm
 from forum.incidents import bp, feeds, forms, queries, services
@@ -35,18 +36,6 @@ def _load_or_404(incident_id: int):
     if incident is None:
         abort(404, "There is no such incident.")
     return incident
-
-
-def _require_member(predicate, obj):
-    """Anonymous -> login; signed in but unverified -> a page that says what to do."""
-    if current_user.is_authenticated and not current_user.is_verified:
-        abort(Response(render_template("accounts/unverified.html"), 403))
-    require(predicate, current_user, obj)
-
-
-def _form_error(form, exc: services.IncidentError, default: str) -> None:
-    field = getattr(form, exc.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, str(exc)]
 
 
 def _status(form) -> int:
@@ -83,7 +72,7 @@ def new_incident():
     require(can_manage_incidents, current_user)
     form = forms.IncidentForm()
     if form.validate_on_submit():
-        try:
+        with action(form, field="body") as done:
             incident = services.open_incident(
                 actor=current_user,
                 title=form.title.data,
@@ -92,11 +81,7 @@ def new_incident():
                 state=form.state.data,
                 body=form.body.data,
             )
-            db.session.commit()
-        except services.IncidentError as exc:
-            db.session.rollback()
-            _form_error(form, exc, "body")
-        else:
+        if done:
             flash("The incident is open and the banner is showing on every page.", "success")
             return redirect(_incident_url(incident))
     return render_template("incidents/new_incident.html", form=form), _status(form)
@@ -136,13 +121,9 @@ def post_update(incident_id: int):
         flash(services.RESOLVED_REFUSED, "error")
         return redirect(_incident_url(incident)), 303
     if form.validate_on_submit():
-        try:
+        with action(form, field="body") as done:
             services.post_update(incident, actor=current_user, state=form.state.data, body=form.body.data)
-            db.session.commit()
-        except services.IncidentError as exc:
-            db.session.rollback()
-            _form_error(form, exc, "body")
-        else:
+        if done:
             flash("Update posted; followers are being notified.", "success")
             return redirect(_incident_url(incident))
     return _render_incident(incident, update_form=form, status=422)
@@ -159,13 +140,9 @@ def correct_update(update_id: int):
     if request.method == "GET":
         form.body.data = update.body
     if form.validate_on_submit():
-        try:
+        with action(form, field="body") as done:
             changed = services.correct_update(update, actor=current_user, body=form.body.data, reason=form.reason.data)
-            db.session.commit()
-        except services.IncidentError as exc:
-            db.session.rollback()
-            _form_error(form, exc, "body")
-        else:
+        if done:
             flash("Correction saved; it is marked as corrected." if changed else "Nothing changed.", "success")
             return redirect(_incident_url(update.incident, _anchor=f"u{update.id}"))
     return render_template("incidents/correct_update.html", update=update, form=form), _status(form)
@@ -181,14 +158,10 @@ def resolve(incident_id: int):
         return redirect(_incident_url(incident))
     form = forms.ResolveForm()
     if form.validate_on_submit():
-        try:
+        with action(form, field="summary") as done:
             services.resolve_incident(incident, actor=current_user, summary=form.summary.data)
             topic = services.publish_summary(incident, actor=current_user) if form.publish.data else None
-            db.session.commit()
-        except services.IncidentError as exc:
-            db.session.rollback()
-            _form_error(form, exc, "summary")
-        else:
+        if done:
             flash("Resolved: the banner is gone" + (" and the summary is published." if topic else "."), "success")
             return redirect(_incident_url(incident))
     return render_template("incidents/resolve.html", incident=incident, form=form), _status(form)
@@ -201,12 +174,10 @@ def publish(incident_id: int):
     require(can_manage_incidents, current_user, incident)
     if not EmptyForm().validate_on_submit():
         abort(400, "Bad publish request.")
-    try:
+    with action(quiet=True) as done:
         topic = services.publish_summary(incident, actor=current_user)
-        db.session.commit()
-    except services.IncidentError as exc:
-        db.session.rollback()
-        abort(400, str(exc))
+    if not done:
+        abort(done.error.status, done.error.message)
     flash("The summary is published in Announcements.", "success")
     return redirect(url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug))
 
@@ -233,28 +204,24 @@ def affected(incident_id: int):
     """Press "I'm affected" (members; visitors when allowed), with an optional area."""
     incident = _load_or_404(incident_id)
     anonymous = not current_user.is_authenticated
-    if anonymous and not current_app.config["INCIDENT_ANON_REPORTS"]:
-        require(can_report_affected, current_user, incident)  # -> sign in
-    if not anonymous:
-        _require_member(can_report_affected, None)
+    # Visitors may press too when FORUM_INCIDENT_ANON_REPORTS is on, a setting the
+    # predicate does not know. No incident is passed: a resolved one gets a message
+    # below rather than a 403.
+    if not (anonymous and current_app.config["INCIDENT_ANON_REPORTS"]):
+        require(can_report_affected, current_user)
     form = forms.AffectedForm()
     if not incident.is_open:
         flash("This incident is resolved, so we no longer count reports. Thank you all the same.", "info")
         return redirect(_incident_url(incident))
     if not form.validate_on_submit():
-        if request.method == "POST":
-            return render_template("incidents/affected.html", incident=incident, form=form), 422
-        return render_template("incidents/affected.html", incident=incident, form=form)
+        return render_template("incidents/affected.html", incident=incident, form=form), _status(form)
     serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="incident-anon-key")
     key, new_key = _anon_key(serializer) if anonymous else (None, False)
-    try:
+    with action(form, field="area") as done:
         counted = services.report_affected(
             incident, user=None if anonymous else current_user, anon_key=key, area=form.area.data or None
         )
-        db.session.commit()
-    except services.IncidentError as exc:
-        db.session.rollback()
-        _form_error(form, exc, "area")
+    if not done:
         return render_template("incidents/affected.html", incident=incident, form=form), 422
     if counted:
         flash("Thanks, you are counted as affected." + ("" if anonymous else " We will notify you of every update."), "success")
@@ -273,12 +240,13 @@ def affected(incident_id: int):
 def follow(incident_id: int):
     """Follow an incident: be notified of every update."""
     incident = _load_or_404(incident_id)
-    _require_member(can_follow_incident, incident)
+    require(can_follow_incident, current_user, incident)
     if not EmptyForm().validate_on_submit():
         abort(400, "Bad follow request.")
-    services.follow_incident(incident, user=current_user)
-    db.session.commit()
-    flash("You are following this incident: we will notify you of every update.", "success")
+    with action() as done:
+        services.follow_incident(incident, user=current_user)
+    if done:
+        flash("You are following this incident: we will notify you of every update.", "success")
     return redirect(_incident_url(incident))
 
 
@@ -289,9 +257,10 @@ def unfollow(incident_id: int):
     require(can_follow_incident, current_user, incident)
     if not EmptyForm().validate_on_submit():
         abort(400, "Bad unfollow request.")
-    services.unfollow_incident(incident, user=current_user)
-    db.session.commit()
-    flash("You no longer follow this incident.", "success")
+    with action() as done:
+        services.unfollow_incident(incident, user=current_user)
+    if done:
+        flash("You no longer follow this incident.", "success")
     return redirect(_incident_url(incident))
 
 
@@ -316,13 +285,9 @@ def link_topic(incident_id: int):
         if topic is None:
             form.topic.errors = [*form.topic.errors, "There is no such topic: give its number or its address (e.g. /t/42)."]
         else:
-            try:
+            with action(form, field="topic") as done:
                 services.link_topic(incident, topic, actor=current_user, reason=form.reason.data)
-                db.session.commit()
-            except services.IncidentError as exc:
-                db.session.rollback()
-                _form_error(form, exc, "topic")
-            else:
+            if done:
                 flash(f"“{topic.title}” is now linked to this incident.", "success")
                 return redirect(_incident_url(incident))
     return _render_incident(incident, link_form=form, status=422)
