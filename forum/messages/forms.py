@@ -5,24 +5,16 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from forum.messages.services import MESSAGE_EMPTY, MESSAGE_MAX, MESSAGE_TOO_LONG, SUBJECT_LENGTH, SUBJECT_MAX
+from forum.text import collapse_whitespace, normalise_newlines
 
-
-def _newlines(body: str | None) -> str:
-    return (body or "").replace("\r\n", "\n")
-
-
-def _collapse(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-_body = dict(filters=[_newlines], validators=[DataRequired(MESSAGE_EMPTY), Length(max=MESSAGE_MAX, message=MESSAGE_TOO_LONG)])
+_body = dict(filters=[normalise_newlines], validators=[DataRequired(MESSAGE_EMPTY), Length(max=MESSAGE_MAX, message=MESSAGE_TOO_LONG)])
 _id = [Optional(), Regexp(r"^[0-9]{1,9}$", message="Bad topic number.")]
 
 
 class NewConversationForm(FlaskForm):
     to = StringField("To", filters=[lambda s: (s or "").strip()], validators=[Optional(), Length(max=60)])
     subject = StringField(
-        "Subject", filters=[_collapse], validators=[DataRequired(SUBJECT_LENGTH), Length(max=SUBJECT_MAX, message=SUBJECT_LENGTH)]
+        "Subject", filters=[collapse_whitespace], validators=[DataRequired(SUBJECT_LENGTH), Length(max=SUBJECT_MAX, message=SUBJECT_LENGTH)]
     )
     body = TextAreaField("Message", **_body)
     topic_id = HiddenField(validators=_id)
@@ -37,8 +29,8 @@ class SendPrivatelyForm(FlaskForm):
     """What the personal-data guard's "send it privately" button posts: the public
     form's own fields (title for a new topic; the topic id for a reply)."""
 
-    title = StringField(filters=[_collapse], validators=[Optional()])
-    body = TextAreaField(filters=[_newlines])
+    title = StringField(filters=[collapse_whitespace], validators=[Optional()])
+    body = TextAreaField(filters=[normalise_newlines])
     topic_id = HiddenField(validators=_id)
 
 

@@ -1,4 +1,6 @@
-"""Conversation writes. Services check permissions, write and flush; the caller commits.
+"""Conversation writes. Services check permissions, write and flush; the caller's
+boundary (:class:`forum.actions.action`) commits. The one exception is
+:func:`record_read`, which runs its own short transaction (see there).
 
 Message bodies are private: they must never be sent to the search outbox (or any
 public index). No function here sends ``signals.post_created`` or a search signal,
@@ -7,9 +9,9 @@ on purpose; keep it that way.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
-from forum import markup
+from forum import actions, markup, text
 from forum.extensions import db
 from forum.models import (
     Conversation,
@@ -40,40 +42,26 @@ SUBJECT_MAX = 150
 MESSAGE_EMPTY = "Write a message first: it cannot be empty."
 MESSAGE_TOO_LONG = f"Messages are at most {MESSAGE_MAX:,} characters long."
 SUBJECT_LENGTH = f"Give the conversation a subject of 1 to {SUBJECT_MAX} characters."
-NUL_MESSAGE = "The text contains a NUL character (an invisible control code); remove it and try again."
 MEMBER_DMS_OFF = "Members cannot message other members here. You can write to Customer Care instead."
 
 
-class MessageError(ValueError):
+class MessageError(actions.ActionError):
     """A refused write; the message is shown to the user, next to ``field`` when set."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
-
-class NotAllowed(MessageError):
-    """The user may not do this (the view answers 403)."""
+class NotAllowed(MessageError, actions.PermissionDenied):
+    """The user may not do this (403)."""
 
 
 def _clean_body(body: str | None) -> tuple[str, str]:
-    body = (body or "").replace("\r\n", "\n")
-    if not body.strip():
-        raise MessageError(MESSAGE_EMPTY, field="body")
-    if len(body) > MESSAGE_MAX:
-        raise MessageError(MESSAGE_TOO_LONG, field="body")
-    if "\x00" in body:
-        raise MessageError(NUL_MESSAGE, field="body")
+    body = text.clean_block(body, field="body", max_length=MESSAGE_MAX, length_message=MESSAGE_TOO_LONG,
+                            empty_message=MESSAGE_EMPTY, error=MessageError)
     return body, markup.render_markdown(body, max_length=MESSAGE_MAX)
 
 
 def _clean_subject(subject: str | None) -> str:
-    subject = " ".join((subject or "").split())
-    if not 1 <= len(subject) <= SUBJECT_MAX:
-        raise MessageError(SUBJECT_LENGTH, field="subject")
-    if "\x00" in subject:
-        raise MessageError(NUL_MESSAGE, field="subject")
-    return subject
+    return text.clean_line(subject, field="subject", max_length=SUBJECT_MAX, min_length=1,
+                           length_message=SUBJECT_LENGTH, error=MessageError)
 
 
 def conversation_url(conversation: Conversation) -> str:
@@ -245,11 +233,30 @@ def set_closed(conversation: Conversation, closed: bool, *, actor: User) -> bool
     return True
 
 
-def mark_read(conversation: Conversation, user: User) -> bool:
-    """Record that ``user`` has seen every message so far (if they take part)."""
-    for p in conversation.participants:
-        if p.user_id == user.id and p.last_read_message_id < conversation.last_message_id:
-            p.last_read_message_id = conversation.last_message_id
-            db.session.flush()
-            return True
-    return False
+def is_unread(conversation: Conversation, user: User) -> bool:
+    """Whether ``user`` takes part in the conversation and has not seen its last message."""
+    return any(
+        p.user_id == user.id and p.last_read_message_id < conversation.last_message_id
+        for p in conversation.participants
+    )
+
+
+def record_read(conversation_id: int, user_id: int, message_id: int) -> None:
+    """Move ``user_id``'s read position in the conversation up to ``message_id``.
+
+    Unlike every other write here this runs and commits a short transaction of its
+    own, on its own connection, not the request's ``db.session``: opening a
+    conversation is a GET, whose session writes nothing, so the view calls this once
+    the page is built. One guarded UPDATE: it never moves the position back (a reply
+    sent meanwhile has moved it further) and does nothing for a non-participant.
+    """
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(ConversationParticipant)
+            .where(
+                ConversationParticipant.conversation_id == conversation_id,
+                ConversationParticipant.user_id == user_id,
+                ConversationParticipant.last_read_message_id < message_id,
+            )
+            .values(last_read_message_id=message_id)
+        )
