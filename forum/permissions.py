@@ -211,10 +211,11 @@ def _is_author(user: Any, post: Any) -> bool:
 
 
 # The author may edit their own post while they can take part and the topic is not
-# locked; moderators may edit any post (with a reason, checked by the service).
+# locked; moderators (unless suspended) may edit any post (with a reason, checked by
+# the service).
 def can_edit_post(user: User | None, post: Any = None) -> bool:
     if _is_moderator(user):
-        return True
+        return not user.is_suspended
     if post is None:
         return _can_participate(user)
     return _can_participate(user) and _is_author(user, post) and not post.topic.is_locked and not post.is_hidden

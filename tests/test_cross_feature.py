@@ -209,8 +209,8 @@ def test_services_refuse_accounts_that_cannot_take_part(app, make_user, scene, k
             "write to Customer Care": lambda: messages.start_conversation(user, None, subject="Bill", body="Check it."),
         }
         for action, attempt in attempts.items():
-            with pytest.raises((PermissionDenied, helpdesk.PermissionDenied, qa.PermissionDenied, incidents.PermissionDenied,
-                                messages.NotAllowed)) as refused:
+            with pytest.raises((PermissionDenied, moderation.PermissionDenied, helpdesk.PermissionDenied,
+                                qa.PermissionDenied, incidents.PermissionDenied, messages.NotAllowed)) as refused:
                 attempt()
             if kind == "suspended" and action not in ("start a topic", "reply", "flag"):
                 assert "suspended" in str(refused.value), f"{action}: {refused.value}"

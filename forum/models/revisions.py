@@ -5,15 +5,16 @@ The text of a post (``Post.body``/``Post.body_html``) and a topic's title change
 through :func:`forum.topics.services.edit_post` and
 :func:`forum.topics.services.edit_topic_title`, which add a revision in the same
 flush. :func:`_no_silent_edits` refuses any flush that changes the text without one,
-and :func:`_no_bulk_text_updates` refuses ``UPDATE posts SET body = ...`` statements
-that would bypass the ORM.
+and :func:`_no_bulk_text_updates` and :func:`_no_core_text_updates` refuse
+``UPDATE posts SET body = ...`` statements that would bypass it (bulk ``.values()``,
+ORM bulk UPDATE by primary key, ``bulk_update_mappings``, ``connection.execute``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, Text, UniqueConstraint, Update, event, inspect
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from forum.extensions import db
@@ -92,19 +93,57 @@ def _no_silent_edits(session: Session, flush_context, instances) -> None:
 
 
 _GUARDED_COLUMNS = {"posts": {"body", "body_html"}, "topics": {"title"}}
+#: ``Connection.info`` key: set while a flush (which passed :func:`_no_silent_edits`)
+#: writes posts or topics, so that :func:`_no_core_text_updates` lets it through.
+_FLUSHING_TEXT = "forum.revisions.flushing"
+
+
+def _refuse_guarded(table, stmt, params) -> None:
+    """Raise if ``stmt`` (an UPDATE) would set member text: through ``.values(...)``
+    or through its parameters (ORM bulk UPDATE by primary key, ``bulk_update_mappings``,
+    ``connection.execute(update(...), {...})``), whose keys become the SET clause."""
+    guarded = _GUARDED_COLUMNS.get(getattr(table, "name", None))
+    if not guarded:
+        return
+    names = {getattr(k, "key", getattr(k, "name", str(k))) for k in getattr(stmt, "_values", None) or {}}
+    rows = params if isinstance(params, list | tuple) else [params]
+    names.update(key for row in rows if isinstance(row, dict) for key in row)
+    if names & guarded:
+        raise SilentEditError(f"bulk UPDATE of {table.name}.{', '.join(sorted(names & guarded))} bypasses revisions")
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _no_bulk_text_updates(state: ORMExecuteState) -> None:
-    """Bulk ``update(Post).values(body=...)`` skips the flush; refuse it outright."""
-    if not state.is_update:
+    """Bulk ``update(Post).values(body=...)`` and ``session.execute(update(Post), [{"id":
+    ..., "body": ...}])`` skip the flush; refuse them outright."""
+    if state.is_update:
+        _refuse_guarded(getattr(state.statement, "table", None), state.statement, state.parameters)
+
+
+@event.listens_for(Post, "before_update")
+@event.listens_for(Topic, "before_update")
+def _flush_writes_text(mapper, connection, target) -> None:
+    connection.info[_FLUSHING_TEXT] = True
+
+
+@event.listens_for(Post, "after_update")
+@event.listens_for(Topic, "after_update")
+def _flush_wrote_text(mapper, connection, target) -> None:
+    connection.info.pop(_FLUSHING_TEXT, None)
+
+
+@event.listens_for(Engine, "rollback")
+def _flush_failed(connection) -> None:
+    connection.info.pop(_FLUSHING_TEXT, None)
+
+
+@event.listens_for(Engine, "before_execute")
+def _no_core_text_updates(connection, clauseelement, multiparams, params, execution_options) -> None:
+    """The same refusal for UPDATEs that never pass ``do_orm_execute``:
+    ``Session.bulk_update_mappings``, ``bulk_save_objects`` and ``connection.execute``.
+    The flush's own UPDATEs are let through (the flush was checked by
+    :func:`_no_silent_edits`); the mapper's ``before_update``/``after_update`` events,
+    which bulk operations do not fire, mark them."""
+    if not isinstance(clauseelement, Update) or connection.info.get(_FLUSHING_TEXT):
         return
-    stmt = state.statement
-    table = getattr(stmt, "table", None)
-    guarded = _GUARDED_COLUMNS.get(getattr(table, "name", None))
-    if not guarded:
-        return
-    values = getattr(stmt, "_values", None) or {}
-    names = {getattr(k, "key", getattr(k, "name", str(k))) for k in values}
-    if names & guarded:
-        raise SilentEditError(f"bulk UPDATE of {table.name}.{', '.join(sorted(names & guarded))} bypasses revisions")
+    _refuse_guarded(clauseelement.table, clauseelement, list(multiparams or ()) + [params or {}])

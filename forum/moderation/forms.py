@@ -1,40 +1,16 @@
-"""Moderation forms: validation only. Every action carries a reason."""
+"""Moderation forms: validation only. Every action carries a reason. (The edit form
+is :class:`forum.topics.forms.EditPostForm`.)"""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from forum.models import FLAG_REASONS
 from forum.moderation.services import APPEAL_MAX, FLAG_NOTE_MAX
-from forum.text import REASON_MAX, REASON_REQUIRED_MESSAGE, collapse_whitespace, normalise_newlines
-from forum.topics.services import (
-    BODY_EMPTY_MESSAGE,
-    BODY_LENGTH_MESSAGE,
-    BODY_MAX,
-    TITLE_LENGTH_MESSAGE,
-    TITLE_MAX,
-    TITLE_MIN,
-)
+from forum.text import REASON_MAX, REASON_REQUIRED_MESSAGE
 
 _reason_required = [DataRequired(REASON_REQUIRED_MESSAGE), Length(max=REASON_MAX)]
-_revision = [DataRequired(), Regexp(r"^[0-9]{1,9}$", message="Bad revision number.")]
-
-
-class EditPostForm(FlaskForm):
-    title = StringField(
-        "Title", filters=[collapse_whitespace],
-        validators=[Optional(), Length(min=TITLE_MIN, max=TITLE_MAX, message=TITLE_LENGTH_MESSAGE)],
-    )
-    body = TextAreaField(
-        "Text", filters=[normalise_newlines],
-        validators=[DataRequired(BODY_EMPTY_MESSAGE), Length(max=BODY_MAX, message=BODY_LENGTH_MESSAGE)],
-    )
-    reason = StringField("Reason for the edit", validators=[Optional(), Length(max=REASON_MAX)])
-    personal_data = BooleanField("The old text exposed personal data: show it to staff only in the history")
-    #: The revision numbers the editor started from (stale-edit check).
-    base_revision = HiddenField(validators=_revision)
-    base_title_revision = HiddenField(validators=_revision)
 
 
 class ReasonForm(FlaskForm):

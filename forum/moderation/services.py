@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from forum import signals
-from forum.audit import record_staff_action
+from forum import actions, signals
+from forum.audit import log_action, record_staff_action
 from forum.extensions import db
 from forum.models import FLAG_REASONS, Appeal, Category, Flag, Post, Topic, User
 from forum.models.base import utcnow
@@ -23,7 +23,6 @@ from forum.permissions import (
     can_suspend_user,
 )
 from forum.text import clean_reason
-from forum.topics.services import PermissionDenied, TopicError
 
 #: Spam flags from this many distinct members hide a post at once, pending review.
 AUTO_HIDE_SPAM_FLAGS = 3
@@ -32,8 +31,12 @@ APPEAL_MAX = 500
 SUSPEND_MAX_DAYS = 3650
 
 
-class ModerationError(TopicError):
-    """A refused moderation request; the message is shown to the user."""
+class ModerationError(actions.ActionError):
+    """A refused moderation request; the message is shown to the user, next to ``field``."""
+
+
+class PermissionDenied(ModerationError, actions.PermissionDenied):
+    """The actor may not moderate this (the services re-check the views' predicates)."""
 
 
 def _reason(reason: str | None) -> str:
@@ -157,10 +160,13 @@ def move_topic(topic: Topic, category: Category, *, actor: User, reason: str) ->
     return True
 
 
-def merge_topic(topic: Topic, into: Topic, *, actor: User, reason: str) -> bool:
+def merge_topic(topic: Topic, into: Topic | None, *, actor: User, reason: str) -> bool:
     """Merge ``topic`` into ``into``: its posts join ``into`` (its opening post becomes a
-    reply), and its page then redirects. Nothing is deleted."""
+    reply), and its page then redirects. Nothing is deleted. ``into=None``: the number
+    the moderator gave matches no topic."""
     _require_moderator(actor)
+    if into is None:
+        raise ModerationError("There is no topic with that number.", field="into")
     reason = _reason(reason)
     if topic.id == into.id:
         raise ModerationError("A topic cannot be merged into itself.", field="into")
@@ -275,16 +281,30 @@ def dismiss_flags(post: Post, *, actor: User, reason: str) -> bool:
     reason = _reason(reason)
     if not _resolve_flags(post, actor, "dismissed"):
         return False
-    from forum.audit import log_action
-
     log_action(actor, "dismiss_flags", target_type="post", target_id=post.id, reason=reason,
                subject_user=post.author, topic_id=post.topic_id)
     return True
 
 
-def resolve_flags_after_edit(post: Post, actor: User) -> int:
-    """A moderator fixed the post from the review queue: close its flags."""
-    return _resolve_flags(post, actor, "edited")
+# A moderator who fixes someone else's post (or its topic's title) closes the post's open
+# flags as "edited". The services send these signals only when the text really changed
+# (an unchanged text is a no-op), right after writing the edit's log entry, which is
+# what the closed flags point to: nothing happens to a flag without a log entry.
+
+
+@signals.post_edited.connect
+def _resolve_flags_after_edit(post: Post, *, editor: User, revision, **kwargs) -> None:
+    if revision is not None and revision.by_moderator and can_moderate(editor):
+        _resolve_flags(post, editor, "edited")
+
+
+@signals.topic_edited.connect
+def _resolve_flags_after_title_edit(topic: Topic, *, editor: User, **kwargs) -> None:
+    if editor.id == topic.author_id or not can_moderate(editor):
+        return
+    first = db.session.scalar(select(Post).where(Post.topic_id == topic.id, Post.is_first))
+    if first is not None:
+        _resolve_flags(first, editor, "edited")
 
 
 # --- appeals ---------------------------------------------------------------------------

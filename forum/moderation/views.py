@@ -1,4 +1,4 @@
-"""Moderation pages: edit and history, hide/restore/spam, lock/move/merge, flags,
+"""Moderation pages: post history, hide/restore/spam, lock/move/merge, flags,
 appeals, suspensions, the review queue and the public moderation log."""
 
 from __future__ import annotations
@@ -6,100 +6,30 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from forum import personal_data
+from forum import actions
+from forum.actions import action
 from forum.extensions import db
 from forum.models import Appeal, Category, Post, Topic
 from forum.moderation import bp, forms, queries, services
 from forum.permissions import (
     can_appeal_post,
-    can_edit_post,
     can_flag_post,
     can_moderate,
     can_suspend_user,
     can_view_hidden_post,
     require,
 )
-from forum.topics import services as topic_services
 from forum.web import MAX_ID, page_arg
 
 
-def _require_member_action(predicate, obj):
-    """Like ``require``; a suspended member gets a page saying why and until when."""
-    if current_user.is_authenticated and current_user.is_suspended:
-        return render_template("moderation/suspended.html"), 403
-    if current_user.is_authenticated and not current_user.is_verified:
-        return render_template("accounts/unverified.html"), 403
-    require(predicate, current_user, obj)
-    return None
-
-
-def _form_error(form, exc) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is None:
-        field = getattr(form, "reason", None) or getattr(form, "body", None) or getattr(form, "text", None)
-    field.errors = [*field.errors, str(exc)]
-
-
 def _done(message: str, changed: bool, target: str):
-    db.session.commit()
     flash(message if changed else "Nothing to change.", "success" if changed else "info")
     return redirect(target)
 
 
-# --- edit and history -------------------------------------------------------------------
-
-
-@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
-def edit_post(post_id: int):
-    """Edit a post (and, for the opening post, the topic title)."""
-    post = db.get_or_404(Post, post_id)
-    refused = _require_member_action(can_edit_post, post)
-    if refused:
-        return refused
-    topic = post.topic
-    form = forms.EditPostForm()
-    # The author's own edit is a public post like any other: the same personal-data
-    # guard as a new topic or a reply (a moderator editing someone else's post is
-    # usually taking personal data out, and has the staff-only history box for it).
-    guard = personal_data.Review()
-    if post.author_id == current_user.id:
-        new_title = form.title.data if post.is_first else None
-        guard = personal_data.review_submission(
-            new_title, form.body.data, already=(topic.title if post.is_first else None, post.body)
-        )
-    if request.method == "GET":
-        form.body.data = post.body
-        form.title.data = topic.title
-        form.base_revision.data = str(post.revision_count)
-        form.base_title_revision.data = str(topic.title_revision_count)
-    elif form.validate_on_submit() and not guard.held:
-        reason = form.reason.data
-        try:
-            if post.is_first and form.title.data:
-                topic_services.edit_topic_title(topic, editor=current_user, title=form.title.data, reason=reason,
-                                                base_revision=int(form.base_title_revision.data))
-            topic_services.edit_post(post, editor=current_user, body=form.body.data, reason=reason,
-                                     base_revision=int(form.base_revision.data),
-                                     old_text_staff_only=form.personal_data.data)
-            if can_moderate(current_user) and post.author_id != current_user.id:
-                services.resolve_flags_after_edit(post, current_user)
-            db.session.commit()
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        except IntegrityError:  # a concurrent save took the same revision number
-            db.session.rollback()
-            form.body.errors = [*form.body.errors, topic_services.STALE_EDIT_MESSAGE]
-        else:
-            flash("Your changes are saved.", "success")
-            return redirect(url_for("topics.permalink", post_id=post.id))
-    db.session.refresh(post)
-    return render_template(
-        "moderation/edit_post.html", post=post, topic=topic, form=form, personal_data=guard
-    ), 422 if form.errors else 200
+# --- history (the edit itself is forum.topics.edit) --------------------------------------
 
 
 @bp.route("/p/<id:post_id>/history")
@@ -133,12 +63,9 @@ def post_action(post_id: int, action: str):
     title, message, verb = _POST_ACTIONS[action]
     form = forms.ReasonForm()
     if form.validate_on_submit():
-        try:
+        with actions.action(form, field="reason") as done:  # ``action`` is the URL's verb here
             changed = verb(post, form.reason.data)
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
+        if done:
             return _done(message, changed, request.args.get("back") == "queue" and url_for("moderation.review")
                          or url_for("topics.permalink", post_id=post.id))
     return render_template("moderation/post_action.html", post=post, form=form, title=title,
@@ -158,12 +85,9 @@ def lock_topic(topic_id: int):
         form.locked.data = "0" if topic.is_locked else "1"
     if form.validate_on_submit():
         locked = form.locked.data == "1"
-        try:
+        with action(form, field="reason") as done:
             changed = services.set_locked(topic, locked, actor=current_user, reason=form.reason.data)
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
+        if done:
             return _done("Topic locked." if locked else "Topic unlocked.", changed,
                          url_for("topics.view_topic", topic_id=topic.id))
     return render_template("moderation/topic_action.html", topic=topic, form=form, kind="lock"), 422 if form.errors else 200
@@ -180,13 +104,10 @@ def move_topic(topic_id: int):
     if request.method == "GET":
         form.category.data = topic.category_id
     if form.validate_on_submit():
-        try:
+        with action(form, field="reason") as done:
             changed = services.move_topic(topic, db.session.get(Category, form.category.data), actor=current_user,
                                           reason=form.reason.data)
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
+        if done:
             return _done("Topic moved.", changed, url_for("topics.view_topic", topic_id=topic.id))
     return render_template("moderation/topic_action.html", topic=topic, form=form, kind="move"), 422 if form.errors else 200
 
@@ -200,14 +121,9 @@ def merge_topic(topic_id: int):
     if form.validate_on_submit():
         into_id = int(form.into.data)
         into = db.session.get(Topic, into_id) if into_id <= MAX_ID else None
-        try:
-            if into is None:
-                raise services.ModerationError("There is no topic with that number.", field="into")
+        with action(form, field="reason") as done:
             services.merge_topic(topic, into, actor=current_user, reason=form.reason.data)
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
+        if done:
             return _done("Topics merged.", True, url_for("topics.view_topic", topic_id=into.id))
     return render_template("moderation/topic_action.html", topic=topic, form=form, kind="merge"), 422 if form.errors else 200
 
@@ -221,21 +137,12 @@ def flag_post(post_id: int):
     post = db.get_or_404(Post, post_id)
     if current_user.is_authenticated and post.author_id == current_user.id:
         abort(403, "You cannot flag your own post.")
-    refused = _require_member_action(can_flag_post, post)
-    if refused:
-        return refused
+    require(can_flag_post, current_user, post)
     form = forms.FlagForm()
     if form.validate_on_submit():
-        try:
+        with action(form, field="reason", integrity_message="You have already flagged this post.") as done:
             services.flag_post(post, user=current_user, reason=form.reason.data, note=form.note.data or "")
-            db.session.commit()
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        except IntegrityError:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, "You have already flagged this post."]
-        else:
+        if done:
             flash("Thank you: the moderators will review this post.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))
     return render_template("moderation/flag.html", post=post, form=form), 422 if form.errors else 200
@@ -249,16 +156,9 @@ def appeal_post(post_id: int):
     existing = queries.appeal_of(post, current_user)
     form = forms.AppealForm()
     if existing is None and form.validate_on_submit():
-        try:
+        with action(form, field="text", integrity_message="You have already appealed for this post.") as done:
             services.appeal_post(post, user=current_user, text=form.text.data)
-            db.session.commit()
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        except IntegrityError:
-            db.session.rollback()
-            form.text.errors = [*form.text.errors, "You have already appealed for this post."]
-        else:
+        if done:
             flash("Your appeal is sent. A moderator will review it; the outcome is logged publicly.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))
     elif existing is not None and request.method == "POST":
@@ -271,19 +171,15 @@ def appeal_post(post_id: int):
 def decide_appeal(appeal_id: int):
     """Grant or deny an appeal (moderators)."""
     require(can_moderate, current_user)
-    appeal = db.session.get(Appeal, appeal_id)
-    if appeal is None:
-        abort(404)
+    appeal = db.get_or_404(Appeal, appeal_id)
     form = forms.DecideAppealForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("moderation.review")), 303
-    try:
+    with action() as done:
         services.decide_appeal(appeal, actor=current_user, granted=form.outcome.data == "granted",
                                reason=form.reason.data)
-    except topic_services.TopicError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not done:
         return redirect(url_for("moderation.review")), 303
     return _done(f"Appeal {appeal.outcome}.", True, url_for("moderation.review"))
 
@@ -310,16 +206,13 @@ def suspend_user(username: str):
     ending = request.args.get("end") == "1"
     form = forms.ReasonForm() if ending else forms.SuspendForm()
     if form.validate_on_submit():
-        try:
+        with action(form, field="reason") as done:
             if ending:
                 changed = services.unsuspend_user(user, actor=current_user, reason=form.reason.data)
             else:
                 days = None if form.duration.data == "indefinite" else int(form.duration.data)
                 changed = services.suspend_user(user, actor=current_user, reason=form.reason.data, days=days)
-        except topic_services.TopicError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
+        if done:
             return _done("Suspension ended." if ending else "Member suspended.", changed,
                          url_for("accounts.profile", username=user.username))
     return render_template("moderation/suspend.html", user=user, form=form, ending=ending), 422 if form.errors else 200

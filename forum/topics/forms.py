@@ -1,10 +1,10 @@
 """Topic forms: validation only."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from forum.text import collapse_whitespace, normalise_newlines
+from forum.text import REASON_MAX, collapse_whitespace, normalise_newlines
 from forum.topics.services import (
     BODY_EMPTY_MESSAGE,
     BODY_LENGTH_MESSAGE,
@@ -40,3 +40,22 @@ class PinForm(FlaskForm):
     pinned = HiddenField(validators=[DataRequired(), Regexp(r"^[01]$")])
     #: Shown publicly in the moderation log; the service refuses an empty one.
     reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+
+
+_revision = [DataRequired(), Regexp(r"^[0-9]{1,9}$", message="Bad revision number.")]
+
+
+class EditPostForm(FlaskForm):
+    """The edit of a post's text (and, for the opening post, the topic's title), by its
+    author or by a moderator (who must give a reason; the service checks)."""
+
+    title = StringField(
+        "Title", filters=[collapse_whitespace],
+        validators=[Optional(), Length(min=TITLE_MIN, max=TITLE_MAX, message=TITLE_LENGTH_MESSAGE)],
+    )
+    body = TextAreaField("Text", filters=[normalise_newlines], validators=_body_validators)
+    reason = StringField("Reason for the edit", validators=[Optional(), Length(max=REASON_MAX)])
+    personal_data = BooleanField("The old text exposed personal data: show it to staff only in the history")
+    #: The revision numbers the editor started from (stale-edit check).
+    base_revision = HiddenField(validators=_revision)
+    base_title_revision = HiddenField(validators=_revision)

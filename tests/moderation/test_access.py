@@ -1,5 +1,5 @@
 """Access matrices: every moderation route, for anonymous, member, author, moderator,
-staff and admin."""
+staff and admin. (The edit page is the topics feature's: tests/topics/test_edit.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ OK, LOGIN, FORBIDDEN = 200, 302, 403
 
 #: path template -> expected status per viewer, for GET.
 GET_MATRIX = {
-    "/p/{reply}/edit": dict(anonymous=LOGIN, member=FORBIDDEN, author=OK, moderator=OK, staff=FORBIDDEN, admin=OK),
     "/p/{reply}/history": dict.fromkeys(VIEWERS, OK),
     "/p/{reply}/hide": dict(anonymous=LOGIN, member=FORBIDDEN, author=FORBIDDEN, moderator=OK, staff=FORBIDDEN, admin=OK),
     "/p/{reply}/restore": dict(anonymous=LOGIN, member=FORBIDDEN, author=FORBIDDEN, moderator=OK, staff=FORBIDDEN,

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Flag, ModerationLogEntry, PostRevision
+from forum.models import Flag, ModerationLogEntry
 from forum.moderation import services as mod
 from forum.topics import services as topics
 from tests.topics.dom import page
@@ -16,46 +16,6 @@ from tests.topics.dom import page
 def _count(model):
     with db.session.no_autoflush:
         return db.session.scalar(select(func.count(model.id)))
-
-
-def test_stale_edit_keeps_the_editors_text(client, app, world, as_viewer, post_form, get):
-    as_viewer(world, "author")
-    doc = page(client.get(f"/p/{world['reply']}/edit"))
-    assert doc.one("input", id="base_revision").get("value") == "0"
-    with app.app_context():
-        topics.edit_post(get.post(world["reply"]), editor=get.user(world, "moderator"), body="Number removed.",
-                         reason="Personal data")
-        db.session.commit()
-    resp = post_form(f"/p/{world['reply']}/edit", {"body": "My careful rewrite", "base_revision": "0",
-                                                     "base_title_revision": "0"})
-    assert resp.status_code == 422
-    doc = page(resp)
-    assert "Someone changed this since you opened it" in doc.text
-    assert doc.one("textarea", id="body").text.strip() == "My careful rewrite"
-    with app.app_context():
-        assert get.post(world["reply"]).body == "Number removed."
-
-
-def test_moderator_edit_without_reason_is_refused(client, app, world, as_viewer, post_form, get):
-    as_viewer(world, "moderator")
-    resp = post_form(f"/p/{world['reply']}/edit", {"body": "Changed", "base_revision": "0",
-                                                     "base_title_revision": "0"})
-    assert resp.status_code == 422
-    assert "Give a reason" in resp.get_data(as_text=True)
-    with app.app_context():
-        assert _count(PostRevision) == 0
-        assert _count(ModerationLogEntry) == 0
-    resp = post_form(f"/p/{world['reply']}/edit", {"body": "Changed", "reason": "Removed phone number",
-                                                     "base_revision": "0", "base_title_revision": "0"})
-    assert resp.status_code == 302
-    doc = page(client.get(f"/t/{world['topic']}"))
-    article = doc.one("article", id=f"p{world['reply']}")
-    assert article.one("span", cls="mod-edited").text == "edited by a moderator: Removed phone number"
-    assert article.one("a", cls="edited").text == "edited"
-    history = page(client.get(f"/p/{world['reply']}/history"))
-    assert "Reason: Removed phone number" in history.text
-    assert "+ Changed" in history.text
-    assert "- My number is 07700 900123, call me." in history.text
 
 
 def test_edit_count_shown(client, app, world, as_viewer, get):
