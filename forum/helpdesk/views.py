@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from forum.actions import action
 from forum.extensions import db
-from forum.forms import EmptyForm
+from forum.forms import EmptyForm, require_valid
 from forum.helpdesk import bp, forms, queries, services
 from forum.models import Category, Post, Topic
 from forum.permissions import (
@@ -27,11 +27,6 @@ def _to_post(post: Post):
 
 def _to_topic(topic: Topic, anchor: str | None = None):
     return redirect(url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug, _anchor=anchor))
-
-
-def _checked_post_form(form) -> None:
-    if not form.validate_on_submit():
-        abort(400, "; ".join(e for errs in form.errors.values() for e in errs) or "Bad request.")
 
 
 @bp.route("/p/<id:post_id>/official-answer", methods=["GET", "POST"])
@@ -55,7 +50,7 @@ def accept_solution(post_id: int):
     """The topic's author accepts a reply as the solution."""
     post = db.get_or_404(Post, post_id)
     require(can_accept_solution, current_user, post)
-    _checked_post_form(EmptyForm())
+    require_valid(EmptyForm())
     with action() as done:
         changed = services.accept_solution(post, actor=current_user)
     if done and changed:
@@ -70,7 +65,7 @@ def satisfaction(topic_id: int):
     topic = db.get_or_404(Topic, topic_id)
     require(can_rate_satisfaction, current_user, topic)
     form = forms.SatisfactionForm()
-    _checked_post_form(form)
+    require_valid(form)
     with action(quiet=True) as done:
         services.rate_satisfaction(topic, user=current_user, answer=form.answer.data, comment=form.comment.data or "")
     if not done:
@@ -84,7 +79,7 @@ def kudos(post_id: int):
     """Give kudos to a post (once; not to one's own)."""
     post = db.get_or_404(Post, post_id)
     require(can_give_kudos, current_user, post)
-    _checked_post_form(EmptyForm())
+    require_valid(EmptyForm())
     # A double click that raced the service's check fails on the unique constraint.
     with action(quiet=True, integrity_message=services.KUDOS_TWICE_MESSAGE) as done:
         services.give_kudos(post, user=current_user)
@@ -117,7 +112,7 @@ def claim(topic_id: int):
     """Claim a topic from the queue for 30 minutes (staff)."""
     topic = db.get_or_404(Topic, topic_id)
     require(can_claim_topic, current_user, topic)
-    _checked_post_form(EmptyForm())
+    require_valid(EmptyForm())
     other = topic.claimed_by if services.active_claim(topic) and topic.claimed_by_id != current_user.id else None
     with action() as done:
         services.claim_topic(topic, actor=current_user)

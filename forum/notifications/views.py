@@ -5,16 +5,11 @@ from flask_login import current_user, login_required
 
 from forum.actions import action
 from forum.extensions import db
-from forum.forms import EmptyForm
+from forum.forms import EmptyForm, require_valid
 from forum.models import Topic
 from forum.notifications import bp, forms, queries, services
 from forum.permissions import can_subscribe_topic, require
 from forum.web import page_arg
-
-
-def _checked(form) -> None:
-    if not form.validate_on_submit():
-        abort(400, "; ".join(e for errs in form.errors.values() for e in errs) or "Bad request.")
 
 
 @bp.route("/notifications")
@@ -31,7 +26,7 @@ def index():
 @login_required
 def open_notification(notification_id: int):
     """Mark one notification read and go where it points."""
-    _checked(EmptyForm())
+    require_valid(EmptyForm())
     note = queries.own_notification(current_user, notification_id)
     if note is None:
         abort(404)
@@ -44,7 +39,7 @@ def open_notification(notification_id: int):
 @login_required
 def mark_all_read():
     """Mark every notification read."""
-    _checked(EmptyForm())
+    require_valid(EmptyForm())
     with action():
         services.mark_read(current_user)
     return redirect(url_for("notifications.index"))
@@ -56,7 +51,7 @@ def subscription(topic_id: int):
     topic = db.get_or_404(Topic, topic_id)
     require(can_subscribe_topic, current_user, topic)
     form = forms.SubscriptionForm()
-    _checked(form)
+    require_valid(form)
     with action() as done:
         services.set_subscription(topic, user=current_user, state=form.state.data)
     if done:

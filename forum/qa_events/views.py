@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from forum.actions import ActionError, action, json_error, wants_json
 from forum.extensions import db
-from forum.forms import EmptyForm
+from forum.forms import EmptyForm, require_valid
 from forum.models import Answer, QuestionVote, User
 from forum.models.qa_events import QA_STATE_LABELS
 from forum.permissions import (
@@ -191,8 +191,7 @@ def merge(slug: str, question_id: int):
     question = _load_question(event, question_id)
     require(can_moderate_qa_question, current_user, question)
     form = forms.MergeForm()
-    if not form.validate_on_submit():
-        abort(400, "; ".join(e for errs in form.errors.values() for e in errs))
+    require_valid(form)
     target = queries.get_question(event, form.into.data)
     if target is None:
         abort(400, f"There is no question #{form.into.data} in this session.")
@@ -211,8 +210,7 @@ def reject(slug: str, question_id: int):
     question = _load_question(event, question_id)
     require(can_moderate_qa_question, current_user, question)
     form = forms.ReasonForm()
-    if not form.validate_on_submit():
-        abort(400, "; ".join(e for errs in form.errors.values() for e in errs))
+    require_valid(form)
     with action(quiet=True) as done:
         services.reject_question(question, actor=current_user, reason=form.reason.data)
     if not done:

@@ -164,6 +164,20 @@ class _FormatterEscaped(highlight.HtmlFormatter):
         super().__init__(tagname="mark", between=" … ")
 
 
+class _MemoryStorage(RamStorage):
+    """Whoosh's in-memory storage, with writers' scratch space in memory too.
+
+    ``RamStorage.temp_storage()`` puts every writer's scratch files in one fixed folder
+    (``<tmp>/MAIN.tmp``) shared by every process on the machine. A writer that finishes
+    deletes it; when another process's writer then finishes, the delete fails before
+    the write lock is released, and every later writer of that index waits out its
+    lock timeout (the test suite ran for hours when several suites shared a machine).
+    """
+
+    def temp_storage(self, name=None):
+        return RamStorage()
+
+
 class SearchBackend:
     """One index, in a folder (``path``) or in memory (``path=None``)."""
 
@@ -171,7 +185,7 @@ class SearchBackend:
         self.path = path
         self.lock_timeout = lock_timeout
         self.schema = _schema()
-        self._ram = RamStorage() if path is None else None
+        self._ram = _MemoryStorage() if path is None else None
         self._lock = threading.RLock()
         self._reader_state: tuple | None = None  # (realpath, ix, searcher)
 
@@ -374,7 +388,7 @@ class SearchBackend:
         atomically; readers keep the old one until they see the new folder."""
         count = 0
         if self._ram is not None:
-            storage = RamStorage()
+            storage = _MemoryStorage()
             ix = storage.create_index(self.schema)
         else:
             target = self._new_folder()

@@ -172,3 +172,21 @@ def test_private_messages_never_indexed(app, make_user, backend, payload):
         make_user("zed")
         docs = list(documents.all_docs(db.session))
         assert all(d["kind"] in ("topic", "reply", "qa") for d in docs)
+
+
+def test_in_memory_writers_keep_their_scratch_space_to_themselves(app, backend, monkeypatch):
+    """Another process deleting Whoosh's shared scratch folder (``<tmp>/MAIN.tmp``)
+    mid-write used to make the writer's cleanup fail before it released the write
+    lock, so every later write waited out its lock timeout and failed. In-memory
+    indexes keep their scratch files in memory now: nothing on disk can break them."""
+    from whoosh.filedb.filestore import FileStorage
+
+    def deleted_by_another_process(self):
+        raise FileNotFoundError(self.folder)
+
+    monkeypatch.setattr(FileStorage, "destroy", deleted_by_another_process)
+    backend.lock_timeout = 0.2
+    doc = {"id": "t:1", "kind": "topic", "topic_id": 1, "title": "Roaming in Spain", "body": "No data abroad"}
+    backend.index([doc])
+    backend.index([{**doc, "id": "t:2", "topic_id": 2}])  # not locked out
+    assert backend.doc_count() == 2
