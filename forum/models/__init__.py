@@ -23,7 +23,7 @@ from forum.models.qa_events import (
     QuestionVote,
 )
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
-from forum.models.search import SearchDeflection, SearchOutbox
+from forum.models.search import SearchDeflection, SearchOutbox, SearchSynonym
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
 
@@ -61,6 +61,7 @@ __all__ = [
     "RoleChange",
     "SearchDeflection",
     "SearchOutbox",
+    "SearchSynonym",
     "Topic",
     "TopicContact",
     "TopicSubscription",

@@ -36,3 +36,18 @@ class SearchDeflection(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     opens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SearchSynonym(db.Model):
+    """An admin's change to the shipped synonym list (``forum/data/search_synonyms.txt``),
+    applied at query time: no reindex. ``entries`` empty removes the shipped group(s)
+    containing ``key``; otherwise the group ``key, entries...`` replaces them (or is added)."""
+
+    __tablename__ = "search_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A normalised word or phrase ("switch network").
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    #: The other words or phrases of the group, comma-separated (normalised).
+    entries: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from forum.actions import ActionError, action
 from forum.extensions import db
 from forum.forms import EmptyForm
-from forum.models import Topic
-from forum.search import bp, indexer, queries, services
+from forum.models import SearchSynonym, Topic
+from forum.permissions import can_manage_search_synonyms, require
+from forum.search import bp, forms, indexer, queries, services, vocabulary
 from forum.search.index import BadQuery, Filters, SearchUnavailable
 
 TYPES = {"topic": "Topics", "reply": "Replies", "qa": "Q&A answers"}
@@ -82,11 +84,11 @@ def search():
                 return holder["loaded"].texts()
 
             page = backend.search(q, filters=filters, sort=args["sort"], page=int(raw_page),
-                                  per_page=int(current_app.config.get("SEARCH_PER_PAGE", 10)), load_texts=load_texts)
+                                  per_page=int(current_app.config.get("SEARCH_PER_PAGE", 10)), load_texts=load_texts,
+                                  synonyms=services.synonyms())
             loaded = holder.get("loaded")
             results = [r for h in page.hits if loaded and (r := loaded.result(h)) is not None]
-            if not page.total:
-                suggestion = backend.suggest(q)
+            suggestion = backend.suggest(q, min_docs=int(current_app.config.get("SEARCH_SUGGEST_MIN_DOCS", 3)))
             degraded = indexer.status()
         except BadQuery as exc:
             error, status = str(exc), 400
@@ -133,3 +135,34 @@ def open_suggestion(topic_id: int):
     if request.form.get("beacon"):
         return "", 204
     return redirect(url_for("topics.view_topic", topic_id=topic.merged_into_id or topic.id), 303)
+
+
+@bp.route("/admin/search/synonyms", methods=["GET", "POST"])
+def synonyms():
+    """The synonym list in force (shipped file + admins' groups); add or replace a group."""
+    require(can_manage_search_synonyms, current_user)
+    form = forms.SynonymForm()
+    if form.validate_on_submit():
+        with action(form, field="key") as done:
+            row = services.set_synonym_group(key=form.key.data, entries=form.entries.data or "")
+        if done:
+            flash(f"Synonyms for “{row.key}” saved; searches use them now.", "success")
+            return redirect(url_for("search.synonyms"))
+    return render_template("search/synonyms.html", form=form, delete_form=EmptyForm(),
+                           shipped=vocabulary.shipped_groups(), overrides=services.synonym_overrides(),
+                           groups=services.synonym_groups()), 422 if form.errors else 200
+
+
+@bp.route("/admin/search/synonyms/<id:synonym_id>/delete", methods=["POST"])
+def delete_synonym(synonym_id: int):
+    """Drop an admins' group: the shipped list applies again."""
+    require(can_manage_search_synonyms, current_user)
+    row = db.get_or_404(SearchSynonym, synonym_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    key = row.key
+    with action() as done:
+        services.delete_synonym_override(row)
+    if done:
+        flash(f"The admins' group for “{key}” was removed.", "success")
+    return redirect(url_for("search.synonyms"), 303)
