@@ -143,7 +143,10 @@ class ForumWeighting(scoring.BM25F):
             searcher._forum_columns = cache
         rank, activity = cache
         matched, relevance = divmod(score, COORD)
-        flags = rank[docnum] or 0
+        try:
+            flags, when = rank[docnum] or 0, activity[docnum] or 0  # DATETIME: microsecond-based longs
+        except IndexError:  # whoosh's multi-segment column reader, when a segment lacks the column
+            flags, when = 0, 0
         tie = (RESOLVED_TIE if flags & 2 else 0.0) + (OFFICIAL_TIE if flags & 1 else 0.0)
         if relevance > 0:
             steps = math.log(relevance) / TIE_STEP
@@ -151,7 +154,6 @@ class ForumWeighting(scoring.BM25F):
             relevance_part = 1000 + whole + tie + 0.09 * (steps - whole)
         else:
             relevance_part = tie
-        when = activity[docnum] or 0  # DATETIME columns hold microseconds-based longs
         return matched * COORD + relevance_part + when * 1e-20
 
 
@@ -383,7 +385,9 @@ class SearchBackend:
     def _typos(self, reader, word: str, stem: str) -> list[str]:
         """Indexed stems within one edit of a word of 5+ letters (two for 8+), when the
         word itself is rare or absent; the more common corrections first."""
-        if len(word) < 5 or word.isdigit():
+        # Lengths are the word's as typed; the stem must be 5+ too ("roaming" -> "roam"
+        # must not reach "room").
+        if min(len(word), len(stem)) < 5 or any(ch.isdigit() for ch in word):
             return []
         known = max(reader.doc_frequency(f, stem) for f in SEARCH_FIELDS)
         if known >= FUZZY_RARE_DOCS:
