@@ -53,7 +53,13 @@ SUGGEST_MIN_DOCS = 3
 
 
 class SearchUnavailable(Exception):
-    """The index is missing, locked too long or unreadable: search is degraded."""
+    """The index is missing, locked too long or unreadable: search is degraded.
+
+    ``str(exc)`` is safe to show anyone (no server paths); ``detail`` is for the log."""
+
+    def __init__(self, message: str, detail: str | None = None):
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class BadQuery(Exception):
@@ -208,6 +214,8 @@ class ResultPage:
     total: int
     page: int
     per_page: int
+    #: False when ``total`` is an estimate (the page then says "about N").
+    exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -314,14 +322,17 @@ class SearchBackend:
                     return self._ram.create_index(self.schema)
                 return self._ram.open_index()
             if not index.exists_in(self.path):
-                if not create:
-                    raise SearchUnavailable("The search index is missing.")
+                if not create or os.path.lexists(self.path) or os.path.exists(self._marker):
+                    # It existed once (a dangling link, or the marker): never recreate it
+                    # empty behind the operator's back.
+                    raise SearchUnavailable("The search index is missing: an operator must run "
+                                            "`forum search reindex`.", f"no index at {self.path}")
                 return self._create_on_disk()
             return index.open_dir(self.path)
         except SearchUnavailable:
             raise
         except (OSError, index.IndexError) as exc:
-            raise SearchUnavailable(f"The search index cannot be opened: {exc}") from exc
+            raise SearchUnavailable("The search index cannot be opened.", f"{self.path}: {exc}") from exc
 
     def _create_on_disk(self):
         """Create an empty index as ``<path>`` -> ``<path>.g<stamp>`` (a symlink, so that
@@ -329,7 +340,17 @@ class SearchBackend:
         target = self._new_folder()
         index.create_in(target, self.schema)
         self._swap_link(target)
+        self._mark_created()
         return index.open_dir(self.path)
+
+    @property
+    def _marker(self) -> str:
+        return f"{self.path}.created"
+
+    def _mark_created(self) -> None:
+        """Remember that the index exists, so that its disappearance is noticed."""
+        with open(self._marker, "w") as fh:
+            fh.write("The search index lives beside this file. If it goes missing, run `forum search reindex`.\n")
 
     def _new_folder(self) -> str:
         target = f"{self.path}.g{time.time_ns()}"
@@ -364,7 +385,7 @@ class SearchBackend:
             try:
                 searcher = ix.searcher(weighting=ForumWeighting())
             except (OSError, index.IndexError) as exc:
-                raise SearchUnavailable(f"The search index cannot be read: {exc}") from exc
+                raise SearchUnavailable("The search index cannot be read.", f"{self.path}: {exc}") from exc
             if state is not None:
                 state[2].close()
             self._reader_state = (real, ix, searcher)
@@ -544,6 +565,13 @@ class SearchBackend:
         searcher = self.searcher()
         return {f["id"]: f.get("sig") for f in searcher.all_stored_fields()}
 
+    def duplicates(self) -> dict[str, int]:
+        """Ids stored more than once (live documents only), with how many times."""
+        counts: dict[str, int] = {}
+        for f in self.searcher().all_stored_fields():
+            counts[f["id"]] = counts.get(f["id"], 0) + 1
+        return {k: n for k, n in counts.items() if n > 1}
+
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
@@ -558,16 +586,18 @@ class SearchBackend:
         except LockError as exc:
             raise SearchUnavailable("The search index is locked by another writer.") from exc
         except OSError as exc:
-            raise SearchUnavailable(f"The search index cannot be written: {exc}") from exc
+            raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
+        latest = {doc["id"]: doc for doc in docs}  # one version per id: a batch may name a doc twice
         try:
-            for doc_id in deletes:
-                writer.delete_by_term("id", doc_id)
-            for doc in docs:
+            for doc_id in dict.fromkeys(deletes):
+                if doc_id not in latest:
+                    writer.delete_by_term("id", doc_id)
+            for doc in latest.values():
                 writer.update_document(**_prepare(doc))
             writer.commit()
         except OSError as exc:
             writer.cancel()
-            raise SearchUnavailable(f"The search index cannot be written: {exc}") from exc
+            raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
         except BaseException:
             writer.cancel()
             raise
@@ -606,6 +636,7 @@ class SearchBackend:
                 self._ram = storage
             else:
                 previous = self._swap_link(target)
+                self._mark_created()
                 if previous and os.path.isdir(previous):
                     shutil.rmtree(previous, ignore_errors=True)
             self._reader_state = None

@@ -93,7 +93,7 @@ def search():
         except BadQuery as exc:
             error, status = str(exc), 400
         except SearchUnavailable as exc:
-            current_app.logger.warning("search degraded: %s", exc)
+            current_app.logger.warning("search degraded: %s", exc.detail)
             degraded, status = str(exc), 503
     elif not q:
         try:
