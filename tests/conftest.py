@@ -63,6 +63,8 @@ def app(database_url, tmp_path_factory):
             "INCIDENT_BANNER_TTL": 3600,
             # search: an in-memory Whoosh index (RamStorage).
             "SEARCH_INDEX_DIR": None,
+            # No background retry timers between tests (test_integrity turns one on).
+            "SEARCH_RETRY_SECONDS": 0,
         }
     )
     app.instance_path = str(instance)

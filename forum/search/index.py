@@ -26,8 +26,9 @@ from datetime import datetime
 from whoosh import fields, highlight, index, query, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.filedb.filestore import RamStorage
-from whoosh.index import LockError
 from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.util.filelock import try_for
+from whoosh.writing import SegmentWriter
 
 from forum.search import vocabulary
 
@@ -581,12 +582,24 @@ class SearchBackend:
         """Add or replace ``docs`` and delete the ids ``deletes`` in one commit. Raises
         :class:`SearchUnavailable` when the index cannot be created, locked or written."""
         ix = self._open(create=True)
+        # Take Whoosh's write lock ourselves: when the writer cannot start (a permission
+        # error while it creates its files), Whoosh keeps the lock it took until garbage
+        # collection, which locked the indexer out for a minute. Here it is released now.
+        lock = ix.lock("WRITELOCK")
         try:
-            writer = ix.writer(timeout=self.lock_timeout)
-        except LockError as exc:
-            raise SearchUnavailable("The search index is locked by another writer.") from exc
+            locked = try_for(lock.acquire, timeout=self.lock_timeout, delay=0.05)
         except OSError as exc:
             raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
+        if not locked:
+            raise SearchUnavailable("The search index is locked by another writer.")
+        try:
+            writer = SegmentWriter(ix, _lk=False)
+        except BaseException as exc:
+            lock.release()
+            if isinstance(exc, OSError):
+                raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
+            raise
+        writer.writelock = lock  # released by commit() and cancel()
         latest = {doc["id"]: doc for doc in docs}  # one version per id: a batch may name a doc twice
         try:
             for doc_id in dict.fromkeys(deletes):

@@ -158,12 +158,32 @@ def drain(*, max_batches: int | None = None) -> int:
                 session.rollback()
                 backend.last_error = str(exc)
                 current_app.logger.warning("search indexer: %s (the outbox keeps the work)", exc.detail)
+                _retry_soon(backend)
                 return total
             finally:
                 lock.release()
             if max_batches is not None or not _pending(session):
                 return total
             session.rollback()
+
+
+def _retry_soon(backend: SearchBackend) -> None:
+    """In the embedded mode nothing else would look at the outbox until the next
+    commit: try again after ``SEARCH_RETRY_SECONDS`` (one timer at a time)."""
+    app = current_app._get_current_object()
+    delay = float(app.config.get("SEARCH_RETRY_SECONDS", 2))
+    if not app.config.get("SEARCH_INLINE_INDEXER", True) or delay <= 0 or getattr(backend, "retry_timer", None):
+        return
+
+    def run() -> None:
+        backend.retry_timer = None
+        with app.app_context():
+            drain()
+
+    timer = threading.Timer(delay, run)
+    timer.daemon = True
+    backend.retry_timer = timer
+    timer.start()
 
 
 def wake() -> None:

@@ -107,3 +107,63 @@ def test_the_degraded_notice_shows_no_server_path(app, make_user, category, buil
     finally:
         app.config["SEARCH_INDEX_DIR"] = None
         indexer.reset_backend(app)
+
+
+def test_a_brief_write_error_does_not_lock_the_indexer_out(tmp_path, monkeypatch):
+    backend = SearchBackend(str(tmp_path / "index"), lock_timeout=0.5)
+    backend.apply([{"id": "t:1", "kind": "topic", "topic_id": 1, "title": "Roaming", "body": "abroad"}], [])
+    import whoosh.codec.whoosh3 as w3
+
+    real = w3.W3Codec.per_document_writer
+    calls = {"n": 0}
+
+    def flaky(self, storage, segment):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise PermissionError(13, "Permission denied")
+        return real(self, storage, segment)
+
+    monkeypatch.setattr(w3.W3Codec, "per_document_writer", flaky)
+    with pytest.raises(SearchUnavailable) as first:
+        backend.apply([{"id": "t:2", "kind": "topic", "topic_id": 2, "title": "Voicemail", "body": "greeting"}], [])
+    assert str(tmp_path) not in str(first.value)
+    # Straight away (the failed attempt's traceback still alive), the next write works.
+    backend.apply([{"id": "t:2", "kind": "topic", "topic_id": 2, "title": "Voicemail", "body": "greeting"}], [])
+    assert backend.search("voicemail").total == 1
+
+
+def test_the_embedded_indexer_retries_soon_after_a_failure(app, make_user, category, build, monkeypatch):
+    import time
+
+    import whoosh.codec.whoosh3 as w3
+
+    real = w3.W3Codec.per_document_writer
+    failing = {"on": True}
+
+    def flaky(self, storage, segment):
+        if failing["on"]:
+            raise PermissionError(13, "Permission denied")
+        return real(self, storage, segment)
+
+    app.config["SEARCH_RETRY_SECONDS"] = 0.2
+    alice = make_user("alice")
+    with build() as b:
+        b.topic(category, alice, title="First", body="creates the index")
+    monkeypatch.setattr(w3.W3Codec, "per_document_writer", flaky)
+    try:
+        with build() as b:
+            b.topic(category, alice, title="Wombatcase", body="written while the index was unwritable")
+        with app.app_context():
+            assert db.session.query(SearchOutbox).count() == 1
+        failing["on"] = False  # the permission problem is fixed; nobody posts again
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with app.app_context():
+                if db.session.query(SearchOutbox).count() == 0:
+                    break
+            time.sleep(0.05)
+        with app.app_context():
+            assert db.session.query(SearchOutbox).count() == 0
+            assert indexer.get_backend().search("wombatcase").total == 1
+    finally:
+        app.config["SEARCH_RETRY_SECONDS"] = 0
