@@ -43,7 +43,7 @@ def _results(html: str) -> str:
 
 
 def _titles(html: str) -> list[str]:
-    return re.findall(r'<h2 class="h3"><a href="[^"]+">([^<]+)</a>', html)
+    return re.findall(r'<h2 class="h3"><a href="[^"]+"[^>]*>([^<]+)</a>', html)
 
 
 def test_results_show_title_category_badge_snippet(forum, search):
