@@ -49,6 +49,8 @@ TIE_STEP = math.log(1.05)
 RESOLVED_TIE, OFFICIAL_TIE = 0.6, 0.3
 #: A word is "rare" (typo tolerance applies) below this many documents.
 FUZZY_RARE_DOCS = 3
+#: Up to about this many matches, counts are exact; beyond, the page says "about N".
+EXACT_COUNT_MAX = 3000
 #: "Did you mean" only proposes words found in at least this many documents.
 SUGGEST_MIN_DOCS = 3
 
@@ -136,39 +138,35 @@ def _schema() -> fields.Schema:
 
 
 class ForumWeighting(scoring.BM25F):
-    """BM25F, ordered first by how many of the query's words a document matches (the
-    :data:`COORD` part of the score), then by relevance in 5% steps; within a step
-    (a tie) resolved topics and official answers come first, then the exact score,
-    then recent activity. Resolved or official never outranks a clearly better match."""
+    """BM25F (title ×3, answer ×1.5). Scores stay on the matchers' own scale (no
+    ``final()``), so Whoosh may skip documents that cannot reach the requested page;
+    the tie rules are applied to that page's window by :func:`tie_order`."""
 
-    use_final = True
+    use_final = False
 
-    def final(self, searcher, docnum, score):
-        cache = searcher._forum_columns if hasattr(searcher, "_forum_columns") else None
-        if cache is None:
-            cache = (searcher.reader().column_reader("rank"), searcher.reader().column_reader("activity", translate=False))
-            searcher._forum_columns = cache
-        rank, activity = cache
-        matched, relevance = divmod(score, COORD)
-        try:
-            flags, when = rank[docnum] or 0, activity[docnum] or 0  # DATETIME: microsecond-based longs
-        except IndexError:  # whoosh's multi-segment column reader, when a segment lacks the column
-            flags, when = 0, 0
-        tie = (RESOLVED_TIE if flags & 2 else 0.0) + (OFFICIAL_TIE if flags & 1 else 0.0)
-        if relevance > 0:
-            steps = math.log(relevance) / TIE_STEP
-            whole = math.floor(steps)
-            relevance_part = 1000 + whole + tie + 0.09 * (steps - whole)
-        else:
-            relevance_part = tie
-        return matched * COORD + relevance_part + when * 1e-20
+
+def tie_order(score: float, flags: int, activity: int) -> tuple:
+    """The order of results: how many of the query's words a document matches (the
+    :data:`COORD` part of the score), then relevance in 5% steps; within a step (a tie)
+    resolved topics and official answers first, then the exact score, then recent
+    activity. Resolved or official never outranks a clearly better match."""
+    matched, relevance = divmod(score, COORD)
+    step = math.floor(math.log(relevance) / TIE_STEP) if relevance > 0 else -10_000
+    tie = (RESOLVED_TIE if flags & 2 else 0.0) + (OFFICIAL_TIE if flags & 1 else 0.0)
+    return (matched, step, tie, relevance, activity)
 
 
 class _CountedMatcher(WrappingMatcher):
-    """Adds :data:`COORD` to the score of each document its word matches."""
+    """Adds :data:`COORD` to the score of each document its word matches. Whoosh may
+    drop a whole word whose best score cannot reach the page (the union decides, on
+    the same scale), never part of one."""
 
     def supports_block_quality(self):
-        return False  # the bonus breaks block-quality skipping (and inexact counts)
+        return False
+
+    def replace(self, minquality=0):
+        r = self.child.replace(0)
+        return self if r is self.child else self.__class__(r)
 
     def max_quality(self):
         return self.child.max_quality() + COORD
@@ -495,21 +493,26 @@ class SearchBackend:
             synonyms = default_synonyms()
         q = self.parse(text, synonyms, searcher.reader())
         filt = filters.as_query() if filters else None
-        kwargs = {"filter": filt}
+        page = max(1, page)
+        window = page * per_page
         if sort == "newest":
-            kwargs["sortedby"] = "activity"
-            kwargs["reverse"] = True
-        try:
-            results = searcher.search_page(q, max(1, page), pagelen=per_page, **kwargs)
-        except ValueError:  # a page past the end
-            results = None
-        if results is None:
-            return ResultPage(hits=[], total=0, page=page, per_page=per_page)
+            results = searcher.search(q, limit=window, filter=filt, sortedby="activity", reverse=True)
+            top = list(results.top_n)[window - per_page:window]
+        else:
+            # A little beyond the page, so that ties at its edge are ordered the same
+            # way from either side.
+            results = searcher.search(q, limit=window + per_page, filter=filt)
+            rank = searcher.reader().column_reader("rank")
+            activity = searcher.reader().column_reader("activity", translate=False)
+            ordered = sorted(results.top_n, reverse=True,
+                             key=lambda sd: tie_order(sd[0], _column(rank, sd[1]), _column(activity, sd[1])))
+            top = ordered[window - per_page:window]
+        total, exact = self._count(results, q, searcher, filt)
         hits = []
-        for hit in results:
-            stored = hit.fields()
+        for score, docnum in top:
+            stored = searcher.stored_fields(docnum)
             hits.append(Hit(doc_id=stored["id"], kind=stored["kind"], topic_id=stored["topic_id"],
-                            post_id=stored.get("post_id"), score=hit.score or 0.0))
+                            post_id=stored.get("post_id"), score=score or 0.0))
         if load_texts is not None and hits:
             texts = load_texts(hits)
             pairs = set(q.all_terms()) | set(q.existing_terms(searcher.reader(), expand=True))
@@ -521,7 +524,30 @@ class SearchBackend:
                 if source:
                     h.snippet = highlight.highlight(source, frozenset(terms), analyzer, fragmenter,
                                                     _FormatterEscaped(), top=2)
-        return ResultPage(hits=hits, total=len(results), page=results.pagenum, per_page=per_page)
+        return ResultPage(hits=hits, total=total, page=page, per_page=per_page, exact=exact)
+
+    def _count(self, results, q, searcher, filt) -> tuple[int, bool]:
+        """The number of matches: exact (counted without scoring) when the query's
+        words are in at most :data:`EXACT_COUNT_MAX` documents, otherwise an estimate
+        (the page says "about N"). Either depends on the query only, so it is the same
+        on every page. (Whoosh's own count is not used: it stops counting where it
+        skips documents that cannot reach the page.)"""
+        reader = searcher.reader()
+        docs = max(1, reader.doc_count())
+        slots = [q] if not isinstance(q, query.Or) else list(q.subqueries)
+        sizes = [min(docs, sub.estimate_size(reader)) for sub in slots]
+        if sum(sizes) <= EXACT_COUNT_MAX:
+            counted = query.And([q, filt]) if filt is not None else q
+            return sum(1 for _ in searcher.docs_for_query(counted)), True
+        missing = 1.0
+        for n in sizes:  # words independent: the share of documents with none of them
+            missing *= 1 - n / docs
+        estimate = docs * (1 - missing)
+        if filt is not None:
+            estimate *= min(docs, filt.estimate_size(reader)) / docs
+        estimate = max(len(results.top_n), int(estimate))
+        digits = max(0, len(str(estimate)) - 2)
+        return int(round(estimate, -digits)), False
 
     def similar(self, title: str, *, limit: int = 5) -> list[Hit]:
         """Topics whose words overlap ``title`` (any word may match), resolved first."""
@@ -654,6 +680,13 @@ class SearchBackend:
                     shutil.rmtree(previous, ignore_errors=True)
             self._reader_state = None
         return count
+
+
+def _column(reader, docnum: int) -> int:
+    try:
+        return reader[docnum] or 0
+    except IndexError:  # whoosh's multi-segment column reader, when a segment lacks the column
+        return 0
 
 
 def _prepare(doc: dict) -> dict:

@@ -49,3 +49,19 @@ def test_count_is_exact_and_stable_across_pages(app, build, make_user, category,
         seen += _titles(html)
     assert counts == {"23 results for"}
     assert len(seen) == len(set(seen)) == 23
+
+
+def test_a_common_word_counts_every_document(backend, app):
+    """Whoosh pruned part-way (the collector's minimum score is on the final() scale):
+    a word in thousands of documents showed a few hundred, or a dozen, results."""
+    from forum.search.index import SearchBackend
+
+    ram = SearchBackend(None)
+    docs = [{"id": f"t:{i}", "kind": "topic", "topic_id": i, "title": f"Topic {i}",
+             "body": "roaming " * (1 + i % 7) + ("data " if i % 3 else ""), "resolved": i % 2 == 0}
+            for i in range(1, 601)]
+    ram.apply(docs, [])
+    first, later = ram.search("roaming", per_page=10), ram.search("roaming", page=7, per_page=10)
+    assert first.total == later.total == 600
+    assert ram.search("roaming data").total == 600
+    assert ram.search("roaming", per_page=10).hits[0].doc_id != ""
