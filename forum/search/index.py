@@ -501,7 +501,7 @@ class SearchBackend:
         else:
             # A little beyond the page, so that ties at its edge are ordered the same
             # way from either side.
-            results = searcher.search(q, limit=window + per_page, filter=filt)
+            results = self._ranked(searcher, q, window + per_page, filt)
             rank = searcher.reader().column_reader("rank")
             activity = searcher.reader().column_reader("activity", translate=False)
             ordered = sorted(results.top_n, reverse=True,
@@ -526,6 +526,21 @@ class SearchBackend:
                                                     _FormatterEscaped(), top=2)
         return ResultPage(hits=hits, total=total, page=page, per_page=per_page, exact=exact)
 
+    def _ranked(self, searcher, q, limit: int, filt):
+        """The top ``limit`` matches. First the documents with every word, where
+        Whoosh can skip blocks that cannot reach the page (fast); only when they do
+        not fill it, the full OR with coordination (documents with most words)."""
+        words = list(q.subqueries) if isinstance(q, query.Or) and all(isinstance(w, _Word) for w in q.subqueries) \
+            else [q] if isinstance(q, _Word) else None
+        if words:
+            every = query.And([w.child for w in words]) if len(words) > 1 else words[0].child
+            first = searcher.search(every, limit=limit, filter=filt)
+            if len(first.top_n) >= limit:
+                bonus = COORD * len(words)
+                first.top_n = [(score + bonus, docnum) for score, docnum in first.top_n]
+                return first
+        return searcher.search(q, limit=limit, filter=filt)
+
     def _count(self, results, q, searcher, filt) -> tuple[int, bool]:
         """The number of matches: exact (counted without scoring) when the query's
         words are in at most :data:`EXACT_COUNT_MAX` documents, otherwise an estimate
@@ -536,7 +551,8 @@ class SearchBackend:
         docs = max(1, reader.doc_count())
         slots = [q] if not isinstance(q, query.Or) else list(q.subqueries)
         sizes = [min(docs, sub.estimate_size(reader)) for sub in slots]
-        if sum(sizes) <= EXACT_COUNT_MAX:
+        phrase = any(isinstance(leaf, query.Phrase) for leaf in q.leaves())
+        if sum(sizes) <= EXACT_COUNT_MAX or phrase:  # a phrase's estimate is its words'; count it
             counted = query.And([q, filt]) if filt is not None else q
             return sum(1 for _ in searcher.docs_for_query(counted)), True
         missing = 1.0
