@@ -473,7 +473,12 @@ class SearchBackend:
                 q = self._any_field(self._stems(p.words))
             if q is None:
                 continue
-            (excluded if p.negated else slots).append(q if p.negated else _Word(q))
+            if p.negated:
+                excluded.append(q)
+                continue
+            word = _Word(q)
+            word.typed_phrase = p.kind == "phrase"  # counted exactly (an estimate would be its words')
+            slots.append(word)
         if not slots:
             raise BadQuery("Type some words to search for: that search had none we could use.")
         q = slots[0] if len(slots) == 1 else query.Or(slots)
@@ -551,8 +556,8 @@ class SearchBackend:
         docs = max(1, reader.doc_count())
         slots = [q] if not isinstance(q, query.Or) else list(q.subqueries)
         sizes = [min(docs, sub.estimate_size(reader)) for sub in slots]
-        phrase = any(isinstance(leaf, query.Phrase) for leaf in q.leaves())
-        if sum(sizes) <= EXACT_COUNT_MAX or phrase:  # a phrase's estimate is its words'; count it
+        phrase = any(getattr(w, "typed_phrase", False) for w in slots)
+        if sum(sizes) <= EXACT_COUNT_MAX or phrase:
             counted = query.And([q, filt]) if filt is not None else q
             return sum(1 for _ in searcher.docs_for_query(counted)), True
         missing = 1.0
