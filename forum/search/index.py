@@ -634,7 +634,7 @@ class SearchBackend:
         # collection, which locked the indexer out for a minute. Here it is released now.
         lock = ix.lock("WRITELOCK")
         try:
-            locked = try_for(lock.acquire, timeout=self.lock_timeout, delay=0.05)
+            locked = try_for(lambda: lock.acquire(blocking=False), timeout=self.lock_timeout, delay=0.05)
         except OSError as exc:
             raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
         if not locked:
@@ -656,10 +656,10 @@ class SearchBackend:
                 writer.update_document(**_prepare(doc))
             writer.commit()
         except OSError as exc:
-            writer.cancel()
+            _cancel(writer, lock)
             raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
         except BaseException:
-            writer.cancel()
+            _cancel(writer, lock)
             raise
 
     def index(self, docs: Iterable[dict]) -> None:
@@ -701,6 +701,20 @@ class SearchBackend:
                     shutil.rmtree(previous, ignore_errors=True)
             self._reader_state = None
         return count
+
+
+def _cancel(writer, lock) -> None:
+    """Cancel a failed write; the lock is released even when cancelling fails too (a
+    temporary file gone, say), so that no later write waits on it forever."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: S110 - the original error is what gets reported
+        pass
+    finally:
+        try:
+            lock.release()
+        except Exception:  # noqa: S110 - already released by cancel()
+            pass
 
 
 def _column(reader, docnum: int) -> int:
