@@ -6,6 +6,7 @@ bleach allowlist anyway, so a parser bug cannot open an XSS hole. Links get
 (:data:`MAX_BODY_LENGTH`); :func:`render_markdown` refuses longer input itself.
 """
 
+import html as _html
 from functools import partial
 
 import bleach
@@ -100,6 +101,13 @@ def render_markdown(source: str, *, max_length: int = MAX_BODY_LENGTH) -> str:
     if len(source) > max_length:
         raise BodyTooLong(f"text is longer than {max_length} characters")
     return sanitize_html(_md.render(source))
+
+
+def plain_text(html: str) -> str:
+    """The words of sanitised HTML, as a reader sees them (no tags, no Markdown marks,
+    entities decoded): for search snippets, which escape and highlight it again."""
+    text = bleach.clean(html.replace("<", " <"), tags=set(), strip=True)
+    return " ".join(_html.unescape(text).split())
 
 
 def stored_html(html: str) -> Markup:

@@ -56,6 +56,11 @@ def can_manage_categories(user: User | None, obj: Any = None) -> bool:
     return _is_admin(user)
 
 
+# Only admins edit the search synonyms (they change what everyone's searches find).
+def can_manage_search_synonyms(user: User | None, obj: Any = None) -> bool:
+    return _is_admin(user)
+
+
 # Only admins change roles, and never their own (so the last admin cannot lock
 # everyone out by accident).
 def can_change_role(user: User | None, target: User | None = None) -> bool:

@@ -63,9 +63,18 @@ def app(database_url, tmp_path_factory):
             "INCIDENT_BANNER_TTL": 3600,
             # search: an in-memory Whoosh index (RamStorage).
             "SEARCH_INDEX_DIR": None,
+            # No background retry timers between tests (test_integrity turns one on).
+            "SEARCH_RETRY_SECONDS": 0,
         }
     )
     app.instance_path = str(instance)
+    # Whoosh's RamStorage spills to <tmp>/MAIN.tmp, which every process on the host
+    # shares (other checkouts' suites delete it mid-write): give this run its own.
+    import tempfile
+
+    private_tmp = instance / "tmp"
+    private_tmp.mkdir(exist_ok=True)
+    tempfile.tempdir = str(private_tmp)
     if database_url.startswith("postgresql"):
         _reset_pg_schema(app)
     with app.app_context():

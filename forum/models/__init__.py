@@ -23,7 +23,7 @@ from forum.models.qa_events import (
     QuestionVote,
 )
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
-from forum.models.search import SearchDeflection, SearchOutbox
+from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
 
@@ -60,7 +60,9 @@ __all__ = [
     "Post",
     "RoleChange",
     "SearchDeflection",
+    "SearchEvent",
     "SearchOutbox",
+    "SearchSynonym",
     "Topic",
     "TopicContact",
     "TopicSubscription",

@@ -36,3 +36,44 @@ class SearchDeflection(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     opens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SearchSynonym(db.Model):
+    """An admin's change to the shipped synonym list (``forum/data/search_synonyms.txt``),
+    applied at query time: no reindex. ``entries`` empty removes the shipped group(s)
+    containing ``key``; otherwise the group ``key, entries...`` replaces them (or is added)."""
+
+    __tablename__ = "search_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A normalised word or phrase ("switch network").
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    #: The other words or phrases of the group, comma-separated (normalised).
+    entries: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SearchEvent(db.Model):
+    """One search, for staff's search insights: what was asked (normalised), how many
+    results, how fast, and which result was opened. No user id: at most a hash of a
+    random per-browser-session value. Rows older than ``SEARCH_ANALYTICS_DAYS`` go."""
+
+    __tablename__ = "search_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random, put in the result links' ``ping`` so a click finds its search.
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: ``page`` (the search page) or ``suggest`` (similar topics while typing a title).
+    source: Mapped[str] = mapped_column(String(10), default="page", server_default="page")
+    #: The query as normalised for search (lower case, no accents, words only).
+    query: Mapped[str] = mapped_column(String(256), index=True)
+    #: The filters, e.g. ``resolved,type=reply`` ("" for none).
+    filters: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    result_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    page: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    session_hash: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: The document opened from the results and its rank (1 = first), if any.
+    clicked_doc: Mapped[str | None] = mapped_column(String(24))
+    clicked_rank: Mapped[int | None] = mapped_column(Integer)

@@ -42,7 +42,7 @@ def reindex_command() -> None:
 @search_cli.cli.command("check")
 @click.option("--show", default=20, show_default=True, help="How many ids to list per problem.")
 def check_command(show: int) -> None:
-    """Compare the index with the database; exits 1 on missing, stale or extra documents."""
+    """Compare the index with the database; exits 1 on missing, stale, extra or duplicate documents."""
     try:
         report = indexer.check()
     except SearchUnavailable as exc:
@@ -50,7 +50,7 @@ def check_command(show: int) -> None:
     click.echo(f"{report['expected']} documents expected, {report['indexed']} in the index, "
                f"{report['pending']} outbox rows pending.")
     problems = 0
-    for name in ("missing", "stale", "extra"):
+    for name in ("missing", "stale", "extra", "duplicate"):
         ids = report[name]
         problems += len(ids)
         if ids:

@@ -12,7 +12,10 @@ merge removed (duplicate hits, deleted documents still visible).
 
 from __future__ import annotations
 
+import functools
+import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -20,33 +23,96 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from whoosh import fields, highlight, index, qparser, query, scoring
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
-from whoosh.analysis.filters import LowercaseFilter
+from whoosh import fields, highlight, index, query, scoring
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.filedb.filestore import RamStorage
-from whoosh.index import LockError
+from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.util.filelock import try_for
+from whoosh.writing import SegmentWriter
+
+from forum.search import vocabulary
 
 #: Title matches outrank body matches; answers count a little more than the body.
 TITLE_BOOST = 3.0
 ANSWER_BOOST = 1.5
-#: Multipliers applied to the BM25F score.
-RESOLVED_BOOST = 1.5
-OFFICIAL_BOOST = 1.2
 #: Fields a plain query searches, in the parser's default order.
 SEARCH_FIELDS = ("title", "body", "answer")
+#: Each word of the query a document matches adds this much before the BM25F score,
+#: so documents matching all words come first, then those matching most.
+COORD = 10_000.0
+#: A synonym scores this fraction of the word typed; a typo correction less.
+SYNONYM_WEIGHT = 0.7
+FUZZY_WEIGHT = 0.3
+#: Relevance is compared in steps of 5%: within one step (a tie), resolved topics and
+#: official answers come first, then the exact score, then recent activity.
+TIE_STEP = math.log(1.05)
+RESOLVED_TIE, OFFICIAL_TIE = 0.6, 0.3
+#: A word is "rare" (typo tolerance applies) below this many documents.
+FUZZY_RARE_DOCS = 3
+#: Up to about this many matches, counts are exact; beyond, the page says "about N".
+EXACT_COUNT_MAX = 3000
+#: "Did you mean" only proposes words found in at least this many documents.
+SUGGEST_MIN_DOCS = 3
 
 
 class SearchUnavailable(Exception):
-    """The index is missing, locked too long or unreadable: search is degraded."""
+    """The index is missing, locked too long or unreadable: search is degraded.
+
+    ``str(exc)`` is safe to show anyone (no server paths); ``detail`` is for the log."""
+
+    def __init__(self, message: str, detail: str | None = None):
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class BadQuery(Exception):
     """The query could not be understood; the message says what to change."""
 
 
+class NormaliseFilter(Filter):
+    """Case, accents, apostrophes, UK/US spellings and compounds (see
+    :func:`forum.search.vocabulary.normalise_word`). When indexing, a hyphenated word
+    also yields its parts, and the joined form sits at the last part's position, so
+    "Wi-Fi Calling" matches "wifi calling", "wi fi calling" and the phrase of either."""
+
+    def __init__(self, parts: bool = True):
+        self.parts = parts
+
+    def __call__(self, tokens):
+        pos = 0
+        for t in tokens:
+            forms = vocabulary.normalise_word(t.text)
+            if not forms:
+                continue
+            if len(forms) == 1 or not self.parts or t.mode == "query":
+                t.text = forms[0]
+                if t.positions:
+                    t.pos = pos
+                pos += 1
+                yield t
+                continue
+            joined, parts = forms[0], forms[1:]
+            for i, part in enumerate(parts):
+                t.text = part
+                if t.positions:
+                    t.pos = pos + i
+                yield t
+            t.text = joined
+            if t.positions:
+                t.pos = pos + len(parts) - 1
+            pos += len(parts)
+            yield t
+
+
+def text_analyzer():
+    """Porter stemming after normalisation: "roaming" -> "roam", "Wi-Fi" -> "wifi"."""
+    return RegexTokenizer(vocabulary.WORD_PATTERN) | LowercaseFilter() | StopFilter() | NormaliseFilter() | StemFilter()
+
+
 def _schema() -> fields.Schema:
-    stem = StemmingAnalyzer()  # Porter stemming: "roaming" -> "roam", "room" stays "room"
-    plain = RegexTokenizer() | LowercaseFilter()
+    stem = text_analyzer()
+    #: Whole words, normalised but not stemmed: what "Did you mean" may propose.
+    plain = RegexTokenizer(vocabulary.WORD_PATTERN) | NormaliseFilter(parts=False)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         kind=fields.ID(stored=True),
@@ -55,15 +121,15 @@ def _schema() -> fields.Schema:
         title=fields.TEXT(analyzer=stem, field_boost=TITLE_BOOST),
         body=fields.TEXT(analyzer=stem),
         answer=fields.TEXT(analyzer=stem, field_boost=ANSWER_BOOST),
-        #: Unstemmed words of topic titles and questions, for "Did you mean".
+        #: Unstemmed words of titles and bodies, for "Did you mean".
         spell=fields.TEXT(analyzer=plain, phrase=False),
         category=fields.ID(stored=True),
         resolved=fields.BOOLEAN(stored=True),
         official=fields.BOOLEAN(stored=True),
         created=fields.DATETIME(stored=True),
         activity=fields.DATETIME(stored=True, sortable=True),
-        #: The ranking multiplier (resolved / official), read by :class:`ForumWeighting`.
-        rank=fields.NUMERIC(sortable=True),  # the multiplier in hundredths
+        #: Tie-breakers read by :class:`ForumWeighting`: 2 = resolved, 1 = official answer.
+        rank=fields.NUMERIC(sortable=True),
         replies=fields.NUMERIC(stored=True),
         kudos=fields.NUMERIC(stored=True),
         #: A hash of the indexed content, compared by ``forum search check``.
@@ -72,21 +138,62 @@ def _schema() -> fields.Schema:
 
 
 class ForumWeighting(scoring.BM25F):
-    """BM25F, multiplied by the document's stored rank (resolved and official answers
-    rank higher), plus a tiny amount per second of last activity so that recent
-    activity breaks ties."""
+    """BM25F (title ×3, answer ×1.5). Scores stay on the matchers' own scale (no
+    ``final()``), so Whoosh may skip documents that cannot reach the requested page;
+    the tie rules are applied to that page's window by :func:`tie_order`."""
 
-    use_final = True
+    use_final = False
 
-    def final(self, searcher, docnum, score):
-        cache = searcher._forum_columns if hasattr(searcher, "_forum_columns") else None
-        if cache is None:
-            cache = (searcher.reader().column_reader("rank"), searcher.reader().column_reader("activity", translate=False))
-            searcher._forum_columns = cache
-        rank, activity = cache
-        boost = (rank[docnum] or 100) / 100.0
-        when = activity[docnum] or 0  # DATETIME columns hold microseconds-based longs
-        return score * boost + when * 1e-20
+
+def tie_order(score: float, flags: int, activity: int) -> tuple:
+    """The order of results: how many of the query's words a document matches (the
+    :data:`COORD` part of the score), then relevance in 5% steps; within a step (a tie)
+    resolved topics and official answers first, then the exact score, then recent
+    activity. Resolved or official never outranks a clearly better match."""
+    matched, relevance = divmod(score, COORD)
+    step = math.floor(math.log(relevance) / TIE_STEP) if relevance > 0 else -10_000
+    tie = (RESOLVED_TIE if flags & 2 else 0.0) + (OFFICIAL_TIE if flags & 1 else 0.0)
+    return (matched, step, tie, relevance, activity)
+
+
+class _CountedMatcher(WrappingMatcher):
+    """Adds :data:`COORD` to the score of each document its word matches. Whoosh may
+    drop a whole word whose best score cannot reach the page (the union decides, on
+    the same scale), never part of one."""
+
+    def supports_block_quality(self):
+        return False
+
+    def replace(self, minquality=0):
+        r = self.child.replace(0)
+        return self if r is self.child else self.__class__(r)
+
+    def max_quality(self):
+        return self.child.max_quality() + COORD
+
+    def score(self):
+        return self.child.score() + COORD
+
+
+class _Word(query.WrappingQuery):
+    """One word of the query (with its synonyms and typo corrections): matching it
+    counts once towards the coordination part of the score."""
+
+    def matcher(self, searcher, context=None):
+        m = self.child.matcher(searcher, context)
+        if not m.is_active():
+            return m
+        return _CountedMatcher(m)
+
+
+_QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass
+class _Part:
+    kind: str  # word, phrase, prefix
+    words: list[str]
+    negated: bool = False
 
 
 @dataclass
@@ -106,6 +213,8 @@ class ResultPage:
     total: int
     page: int
     per_page: int
+    #: False when ``total`` is an estimate (the page then says "about N").
+    exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -146,15 +255,36 @@ class Filters:
         return parts[0] if len(parts) == 1 else query.And(parts)
 
 
-def _parser(schema) -> qparser.QueryParser:
-    """AND of terms across title/body/answer, with phrases, quotes, OR/NOT and
-    prefix* (not at the start). Plugins that slow broad queries or confuse members
-    (fuzzy, ranges, field names, boosts, wildcards inside words) are off."""
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
-    for plugin in (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin, qparser.WildcardPlugin):
-        parser.remove_plugin_class(plugin)
-    parser.add_plugin(qparser.PrefixPlugin())
-    return parser
+def split_query(text: str) -> list[_Part]:
+    """A query as customers type it: words, "quoted phrases", prefix* and -excluded
+    words. AND/OR/NOT are read as words to ignore (every query ranks, none filters)."""
+    parts: list[_Part] = []
+    negate_next = False
+    for m in _QUERY_PART.finditer(text):
+        if m.group(3) is None:  # a quoted phrase
+            words = vocabulary.words(m.group(2))
+            if words:
+                parts.append(_Part("phrase" if len(words) > 1 else "word", words, bool(m.group(1)) or negate_next))
+            negate_next = False
+            continue
+        chunk = m.group(3)
+        if chunk in ("AND", "OR", "&&", "||"):
+            continue
+        if chunk == "NOT":
+            negate_next = True
+            continue
+        negated = negate_next or (chunk.startswith("-") and len(chunk) > 1)
+        negate_next = False
+        words = vocabulary.words(chunk)
+        if not words:
+            continue
+        if chunk.endswith("*") and len(words) == 1:
+            if len(words[0]) < 2:
+                raise BadQuery("A word ending in * needs at least two letters before the *.")
+            parts.append(_Part("prefix", words, negated))
+            continue
+        parts.extend(_Part("word", [w], negated) for w in words)
+    return parts
 
 
 class _FormatterEscaped(highlight.HtmlFormatter):
@@ -205,14 +335,17 @@ class SearchBackend:
                     return self._ram.create_index(self.schema)
                 return self._ram.open_index()
             if not index.exists_in(self.path):
-                if not create:
-                    raise SearchUnavailable("The search index is missing.")
+                if not create or os.path.lexists(self.path) or os.path.exists(self._marker):
+                    # It existed once (a dangling link, or the marker): never recreate it
+                    # empty behind the operator's back.
+                    raise SearchUnavailable("The search index is missing: an operator must run "
+                                            "`forum search reindex`.", f"no index at {self.path}")
                 return self._create_on_disk()
             return index.open_dir(self.path)
         except SearchUnavailable:
             raise
         except (OSError, index.IndexError) as exc:
-            raise SearchUnavailable(f"The search index cannot be opened: {exc}") from exc
+            raise SearchUnavailable("The search index cannot be opened.", f"{self.path}: {exc}") from exc
 
     def _create_on_disk(self):
         """Create an empty index as ``<path>`` -> ``<path>.g<stamp>`` (a symlink, so that
@@ -220,7 +353,17 @@ class SearchBackend:
         target = self._new_folder()
         index.create_in(target, self.schema)
         self._swap_link(target)
+        self._mark_created()
         return index.open_dir(self.path)
+
+    @property
+    def _marker(self) -> str:
+        return f"{self.path}.created"
+
+    def _mark_created(self) -> None:
+        """Remember that the index exists, so that its disappearance is noticed."""
+        with open(self._marker, "w") as fh:
+            fh.write("The search index lives beside this file. If it goes missing, run `forum search reindex`.\n")
 
     def _new_folder(self) -> str:
         target = f"{self.path}.g{time.time_ns()}"
@@ -255,48 +398,140 @@ class SearchBackend:
             try:
                 searcher = ix.searcher(weighting=ForumWeighting())
             except (OSError, index.IndexError) as exc:
-                raise SearchUnavailable(f"The search index cannot be read: {exc}") from exc
+                raise SearchUnavailable("The search index cannot be read.", f"{self.path}: {exc}") from exc
             if state is not None:
                 state[2].close()
             self._reader_state = (real, ix, searcher)
             return searcher
 
-    def parse(self, text: str):
-        parser = _parser(self.schema)
+    def _stems(self, words) -> list[str]:
+        analyzer = self.schema["body"].analyzer
+        return [t.text for w in words for t in analyzer(w, mode="query")]
+
+    def _any_field(self, stems: list[str], boost: float = 1.0):
+        """``stems`` (one word, or a phrase) in the title, body or answer."""
+        if not stems:
+            return None
+        if len(stems) == 1:
+            return query.Or([query.Term(f, stems[0], boost=boost) for f in SEARCH_FIELDS])
+        return query.Or([query.Phrase(f, stems, boost=boost) for f in SEARCH_FIELDS])
+
+    def _typos(self, reader, word: str, stem: str) -> list[str]:
+        """Indexed stems within one edit of a word of 5+ letters (two for 8+), when the
+        word itself is rare or absent; the more common corrections first."""
+        # Lengths are the word's as typed; the stem must be 5+ too ("roaming" -> "roam"
+        # must not reach "room").
+        if min(len(word), len(stem)) < 5 or any(ch.isdigit() for ch in word):
+            return []
+        known = max(reader.doc_frequency(f, stem) for f in SEARCH_FIELDS)
+        if known >= FUZZY_RARE_DOCS:
+            return []
+        maxdist = 2 if len(word) >= 8 else 1
+        found = {}
+        for f in ("title", "body"):
+            for cand in reader.terms_within(f, stem, maxdist, prefix=1):
+                if cand != stem:
+                    found[cand] = max(found.get(cand, 0), reader.doc_frequency(f, cand))
+        better = sorted((c for c, df in found.items() if df > known), key=lambda c: -found[c])
+        return better[:5]
+
+    def parse(self, text: str, synonyms: vocabulary.Synonyms | None = None, reader=None):
+        """Build the ranking query: one :class:`_Word` per word or phrase typed (with its
+        synonyms and typo corrections), OR'ed; documents matching more of them rank
+        first. ``-word`` excludes. Raises :class:`BadQuery` when nothing is usable."""
         try:
-            q = parser.parse(text)
-        except Exception as exc:  # whoosh raises assorted errors on odd syntax
+            parts = split_query(text)
+        except BadQuery:
+            raise
+        except Exception as exc:  # pragma: no cover - the splitter is plain regular expressions
             raise BadQuery("We could not understand that search. Try plain words, or a phrase in quotes.") from exc
-        if q is None or q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+        slots, excluded = [], []
+        plain = [p for p in parts if p.kind == "word" and not p.negated]
+        seq = [p.words[0] for p in plain]
+        i = 0
+        # Runs of plain words: look for synonym entries (longest first), then single words.
+        while i < len(seq):
+            match = synonyms.match(seq, i) if synonyms else None
+            if match:
+                length, alternatives = match
+                typed = [w for w in seq[i:i + length] if w not in vocabulary.QUERY_STOP_WORDS] or seq[i:i + length]
+                typed_q = query.And([q for w in typed if (q := self._any_field(self._stems([w])))]) \
+                    if len(typed) > 1 else self._any_field(self._stems(typed))
+                options = [typed_q] if typed_q is not None else []
+                for alt in alternatives:
+                    alt_q = self._any_field(self._stems(alt), boost=SYNONYM_WEIGHT)
+                    if alt_q is not None:
+                        options.append(alt_q)
+                if options:
+                    slots.append(_Word(query.Or(options)))
+                i += length
+                continue
+            word = seq[i]
+            i += 1
+            if word in vocabulary.QUERY_STOP_WORDS and len(seq) > 1:
+                continue
+            stems = self._stems([word])
+            if not stems:
+                continue
+            options = [self._any_field(stems)]
+            if reader is not None:
+                options += [self._any_field([t], boost=FUZZY_WEIGHT) for t in self._typos(reader, word, stems[0])]
+            slots.append(_Word(query.Or(options)))
+        for p in parts:
+            if p.kind == "word" and not p.negated:
+                continue
+            if p.kind == "prefix":
+                heads = dict.fromkeys([p.words[0], *self._stems(p.words)])
+                q = query.Or([query.Prefix(f, head) for f in SEARCH_FIELDS for head in heads])
+            else:
+                q = self._any_field(self._stems(p.words))
+            if q is None:
+                continue
+            if p.negated:
+                excluded.append(q)
+                continue
+            word = _Word(q)
+            word.typed_phrase = p.kind == "phrase"  # counted exactly (an estimate would be its words')
+            slots.append(word)
+        if not slots:
             raise BadQuery("Type some words to search for: that search had none we could use.")
-        for sub in ([q] if q.is_leaf() else list(q.leaves())):
-            if isinstance(sub, query.Prefix) and len(sub.text) < 2:
-                raise BadQuery("A word ending in * needs at least two letters before the *.")
+        q = slots[0] if len(slots) == 1 else query.Or(slots)
+        if excluded:
+            q = query.AndNot(q, query.Or(excluded))
         return q
 
     def search(self, text: str, *, filters: Filters | None = None, sort: str = "relevance", page: int = 1,
-               per_page: int = 10, load_texts: Callable[[list[Hit]], dict[str, str]] | None = None) -> ResultPage:
+               per_page: int = 10, load_texts: Callable[[list[Hit]], dict[str, str]] | None = None,
+               synonyms: vocabulary.Synonyms | None = None) -> ResultPage:
         """Search; only the hits of the requested page are ordered and highlighted.
         ``load_texts(hits)`` returns each hit's current text (from the database), so
-        snippets never show anything the index kept longer than the database."""
-        q = self.parse(text)
+        snippets never show anything the index kept longer than the database.
+        ``synonyms`` (query time) defaults to the shipped list."""
         searcher = self.searcher()
+        if synonyms is None:
+            synonyms = default_synonyms()
+        q = self.parse(text, synonyms, searcher.reader())
         filt = filters.as_query() if filters else None
-        kwargs = {"filter": filt}
+        page = max(1, page)
+        window = page * per_page
         if sort == "newest":
-            kwargs["sortedby"] = "activity"
-            kwargs["reverse"] = True
-        try:
-            results = searcher.search_page(q, max(1, page), pagelen=per_page, **kwargs)
-        except ValueError:  # a page past the end
-            results = None
-        if results is None:
-            return ResultPage(hits=[], total=0, page=page, per_page=per_page)
+            results = searcher.search(q, limit=window, filter=filt, sortedby="activity", reverse=True)
+            top = list(results.top_n)[window - per_page:window]
+        else:
+            # A little beyond the page, so that ties at its edge are ordered the same
+            # way from either side.
+            results = self._ranked(searcher, q, window + per_page, filt)
+            rank = searcher.reader().column_reader("rank")
+            activity = searcher.reader().column_reader("activity", translate=False)
+            ordered = sorted(results.top_n, reverse=True,
+                             key=lambda sd: tie_order(sd[0], _column(rank, sd[1]), _column(activity, sd[1])))
+            top = ordered[window - per_page:window]
+        total, exact = self._count(results, q, searcher, filt)
         hits = []
-        for hit in results:
-            stored = hit.fields()
+        for score, docnum in top:
+            stored = searcher.stored_fields(docnum)
             hits.append(Hit(doc_id=stored["id"], kind=stored["kind"], topic_id=stored["topic_id"],
-                            post_id=stored.get("post_id"), score=hit.score or 0.0))
+                            post_id=stored.get("post_id"), score=score or 0.0))
         if load_texts is not None and hits:
             texts = load_texts(hits)
             pairs = set(q.all_terms()) | set(q.existing_terms(searcher.reader(), expand=True))
@@ -308,7 +543,46 @@ class SearchBackend:
                 if source:
                     h.snippet = highlight.highlight(source, frozenset(terms), analyzer, fragmenter,
                                                     _FormatterEscaped(), top=2)
-        return ResultPage(hits=hits, total=len(results), page=results.pagenum, per_page=per_page)
+        return ResultPage(hits=hits, total=total, page=page, per_page=per_page, exact=exact)
+
+    def _ranked(self, searcher, q, limit: int, filt):
+        """The top ``limit`` matches. First the documents with every word, where
+        Whoosh can skip blocks that cannot reach the page (fast); only when they do
+        not fill it, the full OR with coordination (documents with most words)."""
+        words = list(q.subqueries) if isinstance(q, query.Or) and all(isinstance(w, _Word) for w in q.subqueries) \
+            else [q] if isinstance(q, _Word) else None
+        if words:
+            every = query.And([w.child for w in words]) if len(words) > 1 else words[0].child
+            first = searcher.search(every, limit=limit, filter=filt)
+            if len(first.top_n) >= limit:
+                bonus = COORD * len(words)
+                first.top_n = [(score + bonus, docnum) for score, docnum in first.top_n]
+                return first
+        return searcher.search(q, limit=limit, filter=filt)
+
+    def _count(self, results, q, searcher, filt) -> tuple[int, bool]:
+        """The number of matches: exact (counted without scoring) when the query's
+        words are in at most :data:`EXACT_COUNT_MAX` documents, otherwise an estimate
+        (the page says "about N"). Either depends on the query only, so it is the same
+        on every page. (Whoosh's own count is not used: it stops counting where it
+        skips documents that cannot reach the page.)"""
+        reader = searcher.reader()
+        docs = max(1, reader.doc_count())
+        slots = [q] if not isinstance(q, query.Or) else list(q.subqueries)
+        sizes = [min(docs, sub.estimate_size(reader)) for sub in slots]
+        phrase = any(getattr(w, "typed_phrase", False) for w in slots)
+        if sum(sizes) <= EXACT_COUNT_MAX or phrase:
+            counted = query.And([q, filt]) if filt is not None else q
+            return sum(1 for _ in searcher.docs_for_query(counted)), True
+        missing = 1.0
+        for n in sizes:  # words independent: the share of documents with none of them
+            missing *= 1 - n / docs
+        estimate = docs * (1 - missing)
+        if filt is not None:
+            estimate *= min(docs, filt.estimate_size(reader)) / docs
+        estimate = max(len(results.top_n), int(estimate))
+        digits = max(0, len(str(estimate)) - 2)
+        return int(round(estimate, -digits)), False
 
     def similar(self, title: str, *, limit: int = 5) -> list[Hit]:
         """Topics whose words overlap ``title`` (any word may match), resolved first."""
@@ -325,20 +599,24 @@ class SearchBackend:
         hits.sort(key=lambda h: (h.doc_id not in resolved, -h.score))
         return hits[:limit]
 
-    def suggest(self, text: str) -> str | None:
-        """A spelling correction for ``text`` built from words in the index, or None."""
-        words = [w for w in (t.text for t in (RegexTokenizer() | LowercaseFilter())(text[:256]))][:10]
+    def suggest(self, text: str, *, min_docs: int = SUGGEST_MIN_DOCS) -> str | None:
+        """A spelling correction for ``text``, or None: each word found in fewer than
+        ``min_docs`` documents is replaced by the nearby word (one edit; two for words
+        of 8+ letters) that occurs in the most documents, itself in at least ``min_docs``."""
+        words = vocabulary.words(text[:256])[:10]
         if not words:
             return None
-        searcher = self.searcher()
-        corrector = searcher.corrector("spell")
-        reader = searcher.reader()
+        reader = self.searcher().reader()
         out, changed = [], False
         for w in words:
-            if len(w) > 2 and not w.isdigit() and (("spell", w) not in reader):
-                suggestion = corrector.suggest(w, limit=1, maxdist=2)
-                if suggestion:
-                    out.append(suggestion[0])
+            if len(w) > 3 and not w.isdigit() and w not in vocabulary.QUERY_STOP_WORDS \
+                    and reader.doc_frequency("spell", w) < min_docs:
+                maxdist = 2 if len(w) >= 8 else 1
+                counts = {c: reader.doc_frequency("spell", c) for c in reader.terms_within("spell", w, maxdist, prefix=1)
+                          if c != w}
+                best = max((c for c, n in counts.items() if n >= min_docs), key=lambda c: (counts[c], c), default=None)
+                if best:
+                    out.append(best)
                     changed = True
                     continue
             out.append(w)
@@ -349,6 +627,13 @@ class SearchBackend:
         searcher = self.searcher()
         return {f["id"]: f.get("sig") for f in searcher.all_stored_fields()}
 
+    def duplicates(self) -> dict[str, int]:
+        """Ids stored more than once (live documents only), with how many times."""
+        counts: dict[str, int] = {}
+        for f in self.searcher().all_stored_fields():
+            counts[f["id"]] = counts.get(f["id"], 0) + 1
+        return {k: n for k, n in counts.items() if n > 1}
+
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
@@ -358,23 +643,37 @@ class SearchBackend:
         """Add or replace ``docs`` and delete the ids ``deletes`` in one commit. Raises
         :class:`SearchUnavailable` when the index cannot be created, locked or written."""
         ix = self._open(create=True)
+        # Take Whoosh's write lock ourselves: when the writer cannot start (a permission
+        # error while it creates its files), Whoosh keeps the lock it took until garbage
+        # collection, which locked the indexer out for a minute. Here it is released now.
+        lock = ix.lock("WRITELOCK")
         try:
-            writer = ix.writer(timeout=self.lock_timeout)
-        except LockError as exc:
-            raise SearchUnavailable("The search index is locked by another writer.") from exc
+            locked = try_for(lambda: lock.acquire(blocking=False), timeout=self.lock_timeout, delay=0.05)
         except OSError as exc:
-            raise SearchUnavailable(f"The search index cannot be written: {exc}") from exc
+            raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
+        if not locked:
+            raise SearchUnavailable("The search index is locked by another writer.")
         try:
-            for doc_id in deletes:
-                writer.delete_by_term("id", doc_id)
-            for doc in docs:
+            writer = SegmentWriter(ix, _lk=False)
+        except BaseException as exc:
+            lock.release()
+            if isinstance(exc, OSError):
+                raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
+            raise
+        writer.writelock = lock  # released by commit() and cancel()
+        latest = {doc["id"]: doc for doc in docs}  # one version per id: a batch may name a doc twice
+        try:
+            for doc_id in dict.fromkeys(deletes):
+                if doc_id not in latest:
+                    writer.delete_by_term("id", doc_id)
+            for doc in latest.values():
                 writer.update_document(**_prepare(doc))
             writer.commit()
         except OSError as exc:
-            writer.cancel()
-            raise SearchUnavailable(f"The search index cannot be written: {exc}") from exc
+            _cancel(writer, lock)
+            raise SearchUnavailable("The search index cannot be written.", f"{self.path}: {exc}") from exc
         except BaseException:
-            writer.cancel()
+            _cancel(writer, lock)
             raise
 
     def index(self, docs: Iterable[dict]) -> None:
@@ -411,18 +710,46 @@ class SearchBackend:
                 self._ram = storage
             else:
                 previous = self._swap_link(target)
+                self._mark_created()
                 if previous and os.path.isdir(previous):
                     shutil.rmtree(previous, ignore_errors=True)
             self._reader_state = None
         return count
 
 
+def _cancel(writer, lock) -> None:
+    """Cancel a failed write; the lock is released even when cancelling fails too (a
+    temporary file gone, say), so that no later write waits on it forever."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: S110 - the original error is what gets reported
+        pass
+    finally:
+        try:
+            lock.release()
+        except Exception:  # noqa: S110 - already released by cancel()
+            pass
+
+
+def _column(reader, docnum: int) -> int:
+    try:
+        return reader[docnum] or 0
+    except IndexError:  # whoosh's multi-segment column reader, when a segment lacks the column
+        return 0
+
+
 def _prepare(doc: dict) -> dict:
     doc = dict(doc)
-    rank = 1.0
-    if doc.get("resolved"):
-        rank *= RESOLVED_BOOST
-    if doc.get("official"):
-        rank *= OFFICIAL_BOOST
-    doc["rank"] = int(round(rank * 100))
+    doc["rank"] = (2 if doc.get("resolved") else 0) + (1 if doc.get("official") else 0)
+    doc["spell"] = " ".join(x for x in (doc.get("title"), doc.get("body")) if x)
     return {k: v for k, v in doc.items() if v is not None}
+
+
+@functools.cache
+def _shipped_synonyms() -> vocabulary.Synonyms:
+    return vocabulary.Synonyms(vocabulary.shipped_groups())
+
+
+def default_synonyms() -> vocabulary.Synonyms:
+    """The shipped synonym list (the search page passes the admins' merged list)."""
+    return _shipped_synonyms()

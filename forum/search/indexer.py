@@ -65,7 +65,8 @@ class IndexerLock:
             os.makedirs(os.path.dirname(os.path.abspath(self.backend.path)), exist_ok=True)
             fh = open(self.backend.path + ".lock", "a+")  # noqa: SIM115 - held until release()
         except OSError as exc:
-            self.backend.last_error = f"cannot open the indexer lock: {exc}"
+            self.backend.last_error = "The search indexer cannot take its lock."
+            current_app.logger.warning("search indexer: cannot open the lock beside %s: %s", self.backend.path, exc)
             return False
         deadline = time.monotonic() + (timeout if blocking else 0)
         while True:
@@ -156,13 +157,33 @@ def drain(*, max_batches: int | None = None) -> int:
             except SearchUnavailable as exc:
                 session.rollback()
                 backend.last_error = str(exc)
-                current_app.logger.warning("search indexer: %s (the outbox keeps the work)", exc)
+                current_app.logger.warning("search indexer: %s (the outbox keeps the work)", exc.detail)
+                _retry_soon(backend)
                 return total
             finally:
                 lock.release()
             if max_batches is not None or not _pending(session):
                 return total
             session.rollback()
+
+
+def _retry_soon(backend: SearchBackend) -> None:
+    """In the embedded mode nothing else would look at the outbox until the next
+    commit: try again after ``SEARCH_RETRY_SECONDS`` (one timer at a time)."""
+    app = current_app._get_current_object()
+    delay = float(app.config.get("SEARCH_RETRY_SECONDS", 2))
+    if not app.config.get("SEARCH_INLINE_INDEXER", True) or delay <= 0 or getattr(backend, "retry_timer", None):
+        return
+
+    def run() -> None:
+        backend.retry_timer = None
+        with app.app_context():
+            drain()
+
+    timer = threading.Timer(delay, run)
+    timer.daemon = True
+    backend.retry_timer = timer
+    timer.start()
 
 
 def wake() -> None:
@@ -216,11 +237,12 @@ def check() -> dict:
         expected = {doc["id"]: doc["sig"] for doc in documents.all_docs(session)}
         pending = _pending(session)
     actual = backend.signatures()
+    duplicates = sorted(backend.duplicates())
     missing = sorted(set(expected) - set(actual))
     extra = sorted(set(actual) - set(expected))
     stale = sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k])
     return {"expected": len(expected), "indexed": len(actual), "missing": missing, "stale": stale, "extra": extra,
-            "pending": pending}
+            "duplicate": duplicates, "pending": pending}
 
 
 def status() -> str | None:

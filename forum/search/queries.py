@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from forum import markup
 from forum.extensions import db
 from forum.models import Answer, Category, Post, QAEvent, Question, Topic
 from forum.search import indexer
@@ -32,6 +33,9 @@ class Result:
     snippet: str | Markup
     when: datetime | None
     replies: int | None
+    #: The Customer Care badge of the reply's author (or of a Q&A answer), if any.
+    staff_label: str | None = None
+    staff_role: str | None = None
 
 
 def categories() -> list[Category]:
@@ -46,7 +50,7 @@ def _load(hits: list[Hit]):
         select(Topic).options(joinedload(Topic.category)).where(Topic.id.in_(topic_ids or [0])))}
     answer_ids = {i for t in topics.values() for i in (t.official_answer_post_id, t.solution_post_id) if i}
     posts = {p.id: p for p in db.session.scalars(
-        select(Post).where(Post.id.in_((post_ids | answer_ids) or [0])
+        select(Post).options(joinedload(Post.author)).where(Post.id.in_((post_ids | answer_ids) or [0])
                            | (Post.topic_id.in_(topic_ids or [0]) & Post.is_first)))}
     firsts = {p.topic_id: p for p in posts.values() if p.is_first}
     questions = {q.id: q for q in db.session.scalars(
@@ -84,18 +88,18 @@ class Loaded:
             if not _visible_topic(topic):
                 return None
             first = self.firsts.get(topic.id)
-            parts = [first.body] if first is not None and not first.is_hidden else []
-            parts += [p.body for p in _answer_posts(topic, self.posts)]
-            return "\n\n".join(parts)
+            parts = [first.body_html] if first is not None and not first.is_hidden else []
+            parts += [p.body_html for p in _answer_posts(topic, self.posts)]
+            return " ".join(markup.plain_text(p) for p in parts)
         if hit.kind == "reply":
             post = self.posts.get(hit.post_id)
             if post is None or post.is_hidden or post.is_first or not _visible_topic(self.topics.get(post.topic_id)):
                 return None
-            return post.body
+            return markup.plain_text(post.body_html)
         question = self.questions.get(hit.post_id)
         if question is None or question.status != "answered" or question.merged_into_id is not None:
             return None
-        return "\n\n".join([question.body] + [a.body for a in self.answers.get(question.id, [])])
+        return " ".join(markup.plain_text(x.body_html) for x in [question, *self.answers.get(question.id, [])])
 
     def texts(self) -> dict[str, str]:
         return {h.doc_id: t for h in self.hits if (t := self.text(h)) is not None}
@@ -111,14 +115,17 @@ class Loaded:
             snippet = flat[:EXCERPT] + ("…" if len(flat) > EXCERPT else "")
         if hit.kind in ("topic", "reply"):
             topic = self.topics[hit.topic_id]
+            staff = None
             if hit.kind == "topic":
                 url, when = f"/t/{topic.id}", topic.last_post_at
             else:
                 post = self.posts[hit.post_id]
                 url, when = f"/p/{post.id}", post.created_at
+                staff = post.author if post.author is not None and post.author.is_staff else None
             return Result(kind=hit.kind, title=topic.title, url=url, category=topic.category.name,
                           resolved=topic.is_resolved, official=topic.official_answer_post_id is not None,
-                          snippet=snippet, when=when, replies=topic.reply_count if hit.kind == "topic" else None)
+                          snippet=snippet, when=when, replies=topic.reply_count if hit.kind == "topic" else None,
+                          staff_label=staff.badge_label if staff else None, staff_role=staff.role if staff else None)
         question = self.questions[hit.post_id]
         event: QAEvent = question.event
         return Result(kind="qa", title=event.title, url=f"/ask/{event.slug}#q{question.id}", category="Q&A session",
@@ -130,8 +137,7 @@ class Loaded:
         if topic is None:
             return ""
         answers = _answer_posts(topic, self.posts)
-        text = answers[0].body if answers else ""
-        text = " ".join(text.split())
+        text = markup.plain_text(answers[0].body_html) if answers else ""
         return text[:EXCERPT] + ("…" if len(text) > EXCERPT else "")
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import time as clock
 from datetime import date, datetime, time
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from forum.actions import ActionError, action
-from forum.extensions import db
+from forum.extensions import csrf, db
 from forum.forms import EmptyForm
-from forum.models import Topic
-from forum.search import bp, indexer, queries, services
+from forum.models import SearchSynonym, Topic
+from forum.permissions import can_manage_search_synonyms, can_view_staff_pages, require
+from forum.search import analytics, bp, forms, indexer, queries, services, vocabulary
 from forum.search.index import BadQuery, Filters, SearchUnavailable
 
 TYPES = {"topic": "Topics", "reply": "Replies", "qa": "Q&A answers"}
@@ -70,6 +74,7 @@ def search():
         error, status = str(exc), 400
     degraded = None
     page = results = suggestion = None
+    started = clock.perf_counter()
     if q and error is None:
         filters = Filters(resolved=args["resolved"], official=args["official"], category=args["category"] or None,
                           kind=args["type"] or None, since=since, until=until)
@@ -82,35 +87,84 @@ def search():
                 return holder["loaded"].texts()
 
             page = backend.search(q, filters=filters, sort=args["sort"], page=int(raw_page),
-                                  per_page=int(current_app.config.get("SEARCH_PER_PAGE", 10)), load_texts=load_texts)
+                                  per_page=int(current_app.config.get("SEARCH_PER_PAGE", 10)), load_texts=load_texts,
+                                  synonyms=services.synonyms())
             loaded = holder.get("loaded")
             results = [r for h in page.hits if loaded and (r := loaded.result(h)) is not None]
-            if not page.total:
-                suggestion = backend.suggest(q)
+            suggestion = backend.suggest(q, min_docs=int(current_app.config.get("SEARCH_SUGGEST_MIN_DOCS", 3)))
             degraded = indexer.status()
         except BadQuery as exc:
             error, status = str(exc), 400
         except SearchUnavailable as exc:
-            current_app.logger.warning("search degraded: %s", exc)
+            current_app.logger.warning("search degraded: %s", exc.detail)
             degraded, status = str(exc), 503
     elif not q:
         try:
             degraded = indexer.status()
         except SearchUnavailable as exc:
             degraded = str(exc)
-    return render_template(
+    key = analytics.new_key() if page is not None and analytics.enabled() else None
+    pings = {}
+    if key and results:
+        signer = _click_signer()
+        first = (page.page - 1) * page.per_page
+        pings = {r.url: url_for("search.click", token=signer.dumps([key, first + i + 1, r.url]))
+                 for i, r in enumerate(results)}
+    response = make_response(render_template(
         "search/search.html", q=q, args=args, categories=cats, types=TYPES, page=page, results=results,
         suggestion=suggestion, error=error, degraded=degraded, truncated=len(request.args.get("q", "")) > queries.QUERY_MAX,
-    ), status
+        pings=pings,
+    ), status)
+    if key:
+        filters = ",".join(k if v is True else f"{k}={v}" for k, v in args.items()
+                           if v and k != "sort" and not (k == "type" and not v))
+        analytics.record_later(response, key=key, source="page", query=analytics.normalise(q), filters=filters[:200],
+                               result_count=page.total, latency_ms=int((clock.perf_counter() - started) * 1000),
+                               page=int(raw_page), session_hash=analytics.session_hash())
+    return response
+
+
+def _click_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="search-click")
+
+
+@bp.route("/search/click/<token>", methods=["POST"])
+@csrf.exempt  # the signed token names one search of this page; it is the request's proof
+def click(token: str):
+    """A result was opened (the link's ``ping``): record it and its rank. 204."""
+    try:
+        key, rank, url = _click_signer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        abort(400)
+    if not (isinstance(key, str) and isinstance(rank, int) and isinstance(url, str)) or not 1 <= rank <= 10_000:
+        abort(400)
+    with action():
+        analytics.record_click(key, rank, url[:24])
+    return "", 204
+
+
+@bp.route("/staff/search")
+def insights():
+    """Search insights for staff: top searches, searches with no results, click-through."""
+    require(can_view_staff_pages, current_user)
+    raw = request.args.get("days", "30")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 365:
+        abort(400)
+    return render_template("search/insights.html", data=analytics.insights(days=int(raw)))
 
 
 @bp.route("/search/similar")
 def similar():
     """Up to five topics similar to a title being typed, resolved ones first (JSON)."""
     title = queries.clean_query(request.args.get("title", ""))
+    started = clock.perf_counter()
     items, degraded = queries.similar_items(title)
     response = jsonify({"title": title, "results": items, "degraded": bool(degraded)})
     response.headers["Cache-Control"] = "no-store"
+    if len(title) >= 3 and not degraded:
+        analytics.record_later(response, key=analytics.new_key(), source="suggest", query=analytics.normalise(title),
+                               result_count=len(items), latency_ms=int((clock.perf_counter() - started) * 1000),
+                               session_hash=analytics.session_hash())
     return response
 
 
@@ -133,3 +187,34 @@ def open_suggestion(topic_id: int):
     if request.form.get("beacon"):
         return "", 204
     return redirect(url_for("topics.view_topic", topic_id=topic.merged_into_id or topic.id), 303)
+
+
+@bp.route("/admin/search/synonyms", methods=["GET", "POST"])
+def synonyms():
+    """The synonym list in force (shipped file + admins' groups); add or replace a group."""
+    require(can_manage_search_synonyms, current_user)
+    form = forms.SynonymForm()
+    if form.validate_on_submit():
+        with action(form, field="key") as done:
+            row = services.set_synonym_group(key=form.key.data, entries=form.entries.data or "")
+        if done:
+            flash(f"Synonyms for “{row.key}” saved; searches use them now.", "success")
+            return redirect(url_for("search.synonyms"))
+    return render_template("search/synonyms.html", form=form, delete_form=EmptyForm(),
+                           shipped=vocabulary.shipped_groups(), overrides=services.synonym_overrides(),
+                           groups=services.synonym_groups()), 422 if form.errors else 200
+
+
+@bp.route("/admin/search/synonyms/<id:synonym_id>/delete", methods=["POST"])
+def delete_synonym(synonym_id: int):
+    """Drop an admins' group: the shipped list applies again."""
+    require(can_manage_search_synonyms, current_user)
+    row = db.get_or_404(SearchSynonym, synonym_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    key = row.key
+    with action() as done:
+        services.delete_synonym_override(row)
+    if done:
+        flash(f"The admins' group for “{key}” was removed.", "success")
+    return redirect(url_for("search.synonyms"), 303)

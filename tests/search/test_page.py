@@ -43,7 +43,7 @@ def _results(html: str) -> str:
 
 
 def _titles(html: str) -> list[str]:
-    return re.findall(r'<h2 class="h3"><a href="[^"]+">([^<]+)</a>', html)
+    return re.findall(r'<h2 class="h3"><a href="[^"]+"[^>]*>([^<]+)</a>', html)
 
 
 def test_results_show_title_category_badge_snippet(forum, search):
@@ -277,6 +277,7 @@ def test_degraded_mode_with_unwritable_index_dir(app, make_user, category, build
         status, html = search(q="posting")
         assert status == 503
         assert "Search is temporarily degraded" in html
+        assert str(tmp_path) not in html  # no server path in the notice
         status, html = search(q="")
         assert status == 200
         assert "temporarily degraded" in html
