@@ -63,6 +63,9 @@ def app(database_url, tmp_path_factory):
             "INCIDENT_BANNER_TTL": 3600,
             # search: an in-memory Whoosh index (RamStorage).
             "SEARCH_INDEX_DIR": None,
+            # A tiny scrypt cost (production: N=2^17, ~0.3 s a hash); tests that check the
+            # real cost ask for ``real_hashing`` (tests/accounts/conftest.py).
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
     app.instance_path = str(instance)
