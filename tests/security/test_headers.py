@@ -7,6 +7,7 @@ import re
 import pytest
 
 from forum import create_app
+from forum.extensions import db
 from forum.security import CONTENT_SECURITY_POLICY
 from tests.conftest import PASSWORD, AuthActions
 
@@ -69,6 +70,8 @@ def test_https_site_gets_secure_host_cookies_and_hsts(app, make_user, tmp_path):
         assert "HttpOnly" in c
         assert "Path=/" in c
         assert "Domain=" not in c
+    with https.app_context():  # its own engine: close its connections (PostgreSQL warns otherwise)
+        db.engine.dispose()
 
 
 def test_csp_constant_is_strict():
