@@ -7,7 +7,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from forum.config import DefaultConfig, load_secret_key
 
@@ -84,9 +84,13 @@ def _new_app() -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     """The database, migrations, CSRF, rate limits, cache and sign-in."""
+    from forum.accounts import sessions
     from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
     from forum.models.base import render_item
 
+    # Registered before Flask-SQLAlchemy's own teardown, so it runs after it (Flask runs
+    # them in reverse): the "last seen" write never joins the request's transaction.
+    app.teardown_appcontext(sessions.touch_after_request)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True, render_item=render_item
@@ -99,12 +103,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to do that."
     login_manager.login_message_category = "info"
 
-    from forum import aftercommit  # noqa: F401 - registers the session listeners
-    from forum.models import User
+    from flask_login import current_user, user_loaded_from_cookie
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    from forum import aftercommit  # noqa: F401 - registers the session listeners
+
+    login_manager.user_loader(sessions.load_user)
+    user_loaded_from_cookie.connect(sessions.rotate_after_cookie_login, app)
+
+    @app.before_request
+    def _load_user_before_writes():
+        """Load the signed-in user before a write's view runs, so that a remember
+        cookie's rotation (its own short transaction) never lands inside the view's."""
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            current_user._get_current_object()
 
     from forum.web import IdConverter
 
@@ -124,11 +135,13 @@ def _register_core(app: Flask) -> None:
     from forum import health
     from forum.demo import demo_cli
     from forum.errors import register_error_handlers
+    from forum.security import register_security
     from forum.templating import register_template_helpers
 
     app.register_blueprint(health.bp)
     app.register_blueprint(demo_cli)
     register_error_handlers(app)
+    register_security(app)
     register_template_helpers(app)
 
 
@@ -139,4 +152,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_features(app)
     _register_core(app)
+    from forum.accounts.throttle import warn_if_per_process
+
+    warn_if_per_process(app)
     return app

@@ -28,9 +28,16 @@ class DefaultConfig:
     SMTP_SSL = False
     SMTP_TIMEOUT = 10
 
+    #: Werkzeug hashing method for passwords; older hashes are replaced at the next sign-in.
+    PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 - a method name, not a password
+
     VERIFY_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 2 * 3600
     REMEMBER_COOKIE_DAYS = 30
+    #: A session without "remember me" ends after this many hours unused.
+    SESSION_IDLE_HOURS = 24
+    #: A session's "last seen" is written at most once per this many seconds.
+    SESSION_TOUCH_SECONDS = 300
 
     TOPICS_PER_PAGE = 25
     THREADS_PER_PAGE = 20
@@ -45,6 +52,11 @@ class DefaultConfig:
     REDIS_URL = None
     RATELIMIT_ENABLED = True
     RATELIMIT_AUTH = "20 per minute"
+    #: Failed sign-ins for one account, from any address; several windows, so the wait grows.
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute;10 per 15 minutes;30 per day"
+    #: Reset mails for one address, and registrations with one address, from any IP.
+    RATELIMIT_RESET_ACCOUNT = "3 per hour"
+    RATELIMIT_REGISTER_EMAIL = "3 per hour"
     # helpdesk: posting limits for members (staff roles are never limited).
     RATELIMIT_POSTS_MEMBER = "30 per hour"
     RATELIMIT_POSTS_NEW_MEMBER = "5 per hour"

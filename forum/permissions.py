@@ -67,6 +67,12 @@ def can_change_role(user: User | None, target: User | None = None) -> bool:
     return _is_admin(user) and (target is None or target.id != user.id)
 
 
+# Only admins sign another user out everywhere, and not themselves (their own
+# settings page does that).
+def can_end_user_sessions(user: User | None, target: User | None = None) -> bool:
+    return _is_admin(user) and (target is None or target.id != user.id)
+
+
 # Staff pages: anyone acting for the brand.
 def can_view_staff_pages(user: User | None, obj: Any = None) -> bool:
     return _is_staff(user)
@@ -80,6 +86,7 @@ PREDICATES = {
         can_pin_topic,
         can_manage_categories,
         can_change_role,
+        can_end_user_sessions,
         can_view_staff_pages,
     )
 }

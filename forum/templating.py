@@ -44,6 +44,12 @@ def check_brand_colors(app: Flask) -> None:
             raise ValueError(f"FORUM_{key} must be a CSS colour such as #0b3d91, not {app.config[key]!r}")
 
 
+def _header_form() -> EmptyForm:
+    """The header's sign-out form. It never reads the request body: on a 413 page
+    reading it would raise the same error again (a 500)."""
+    return EmptyForm(formdata=None)
+
+
 def register_template_helpers(app: Flask) -> None:
     check_brand_colors(app)
     app.jinja_env.globals.update(PREDICATES)
@@ -64,7 +70,7 @@ def register_template_helpers(app: Flask) -> None:
                 "staff_color": cfg["BRAND_STAFF_COLOR"],
                 "logo": cfg["BRAND_LOGO"],
             },
-            "logout_form": EmptyForm,
+            "logout_form": _header_form,
             "unread_notifications": header_notifications,
             "unread_messages": header_messages,
         }

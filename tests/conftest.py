@@ -65,6 +65,9 @@ def app(database_url, tmp_path_factory):
             "SEARCH_INDEX_DIR": None,
             # No background retry timers between tests (test_integrity turns one on).
             "SEARCH_RETRY_SECONDS": 0,
+            # A tiny scrypt cost (production: N=2^17, ~0.3 s a hash); tests that check the
+            # real cost ask for ``real_hashing`` (tests/accounts/conftest.py).
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
     app.instance_path = str(instance)

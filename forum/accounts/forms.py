@@ -48,6 +48,12 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")])
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)])
+    confirm = PasswordField("Repeat new password", validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")])
+
+
 class ResendVerificationForm(FlaskForm):
     pass
 

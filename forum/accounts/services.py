@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from forum.accounts import sessions
 from forum.accounts.names import check_not_imitating_staff
 from forum.accounts.validation import (
     ValidationError,
@@ -21,14 +22,25 @@ from forum.extensions import db
 from forum.mail import queue_mail
 from forum.models import ROLES, RoleChange, User
 from forum.models.base import utcnow
-from forum.permissions import can_edit_settings
+from forum.permissions import can_edit_settings, can_end_user_sessions
 from forum.text import clean_line, clean_reason
 
 _VERIFY_SALT = "forum.verify-email"
 _RESET_SALT = "forum.reset-password"
 # A real hash to compare against when the account does not exist, so that a login
-# for an unknown email takes as long as one with a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0", method="scrypt")
+# for an unknown email takes as long as one with a wrong password. Made once per
+# hashing method (the first unknown login pays for it).
+_DUMMY_HASH: str | None = None
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    if _DUMMY_HASH is not None:  # tests replace it
+        return _DUMMY_HASH
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password-0", method=method)
+    return _DUMMY_HASHES[method]
 
 
 class AccountError(ValidationError):
@@ -36,7 +48,15 @@ class AccountError(ValidationError):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    """Werkzeug's scrypt at ``PASSWORD_HASH_METHOD`` (N=2^17, r=8, p=1 by default: the
+    OWASP minimum; Werkzeug's own default is N=2^15)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when a stored hash was made with another method or a lower cost than
+    ``PASSWORD_HASH_METHOD``: it is replaced at the member's next sign-in."""
+    return stored.partition("$")[0] != current_app.config["PASSWORD_HASH_METHOD"]
 
 
 def _unstorable(text: str) -> bool:
@@ -87,13 +107,48 @@ def create_user(*, username: str, email: str, password: str, role: str = "member
     return user
 
 
+def register_account(*, username: str, email: str, password: str) -> User | None:
+    """Registration from the public form. It answers the same whether or not the email
+    already has an account: a new address gets an account and the verification mail;
+    a known one gets a mail saying "you already have an account" and nothing is
+    created (``None``). Both paths hash the password, so they take as long."""
+    name = check_username(username)
+    check_password(password, username=name, email=email)
+    if _unstorable(email) or not email.strip():
+        raise AccountError("Enter a valid email address.", field="email")
+    if db.session.scalar(select(User.id).where(User.username_key == username_key(name))):
+        raise AccountError("That username is taken.", field="username")
+    existing = db.session.scalar(select(User).where(User.email_key == email_key(email)))
+    if existing is not None:
+        hash_password(password)  # the same work as a new account
+        _mail_already_registered(existing)
+        return None
+    user = create_user(username=name, email=email, password=password)
+    send_verification_mail(user)
+    return user
+
+
+def _mail_already_registered(user: User) -> None:
+    brand = current_app.config["BRAND_NAME"]
+    queue_mail(
+        user.email,
+        f"You already have a {brand} account",
+        f"Hello {user.username},\n\nSomeone (perhaps you) tried to register a new {brand} account with this "
+        f"email address. You already have an account: sign in at {url_for('accounts.login', _external=True)} "
+        f"or, if you have forgotten the password, reset it at {url_for('accounts.reset_request', _external=True)}.\n"
+        "If it was not you, you can ignore this message; nothing has changed.\n",
+    )
+
+
 def authenticate(login: str, password: str) -> User | None:
     user = find_user_by_login(login)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    if needs_rehash(user.password_hash):  # committed with the sign-in's session row
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -154,8 +209,38 @@ def reset_password(token: str, new_password: str) -> User:
     # Following a reset link proves the member reads that mailbox.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
+    # Whoever knew the old password (or held a session) is out, everywhere.
+    sessions.end_sessions(user.id, reason="password_reset")
+    sessions.record_event(user.id, "password_reset")
     db.session.flush()
+    _mail_password_changed(user)
     return user
+
+
+def change_password(user: User, *, current: str, new: str, keep_session_id: int | None) -> None:
+    """Change a signed-in member's password after checking the current one; every other
+    session ends, the member is told by email and the change is in their activity list."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError("That is not your current password.", field="current_password")
+    check_password(new, username=user.username, email=user.email)
+    if check_password_hash(user.password_hash, new):
+        raise AccountError("Choose a password different from the current one.", field="password")
+    user.password_hash = hash_password(new)
+    sessions.end_sessions(user.id, reason="password_changed", keep_id=keep_session_id)
+    sessions.record_event(user.id, "password_changed")
+    db.session.flush()
+    _mail_password_changed(user)
+
+
+def _mail_password_changed(user: User) -> None:
+    brand = current_app.config["BRAND_NAME"]
+    queue_mail(
+        user.email,
+        f"Your {brand} password was changed",
+        f"Hello {user.username},\n\nThe password of your {brand} account was just changed, and every other "
+        "device signed in to it was signed out.\n\nIf that was not you, reset your password now with "
+        f"{url_for('accounts.reset_request', _external=True)} and tell our Customer Care team.\n",
+    )
 
 
 def send_verification_mail(user: User) -> None:
@@ -200,10 +285,23 @@ def set_role(user: User, new_role: str, *, changed_by: User | None, reason: str)
     change = RoleChange(user=user, changed_by=changed_by, old_role=user.role, new_role=new_role, reason=reason)
     user.role = new_role
     db.session.add(change)
+    # New powers (or fewer) start with a fresh sign-in.
+    if sessions.end_sessions(user.id, reason="role_changed"):
+        sessions.record_event(user.id, "sessions_ended_role_change")
     db.session.flush()
     log_action(changed_by, "change_role", target_type="user", target_id=user.id, reason=reason, subject_user=user,
                summary=f"{change.old_role} → {new_role}")
     return change
+
+
+def end_user_sessions_by_admin(user: User, *, actor: User | None) -> int:
+    """An administrator signs a user out everywhere (a lost phone, a hijacked account)."""
+    if actor is not None and not can_end_user_sessions(actor, user):
+        raise PermissionDenied("Only administrators can sign another user out.")
+    ended = sessions.end_sessions(user.id, reason="ended_by_admin")
+    sessions.record_event(user.id, "sessions_ended_by_staff")
+    db.session.flush()
+    return ended
 
 
 # --- settings ---------------------------------------------------------------------
@@ -223,7 +321,7 @@ def update_settings(user: User, *, display_name: str | None, email_notifications
         raise AccountError("Display names cannot contain control characters.", field="display_name")
     if name and not user.is_staff:
         try:
-            check_not_imitating_staff(name)
+            check_not_imitating_staff(name, except_user_id=user.id)
         except ValueError as exc:
             raise AccountError(str(exc), field="display_name") from exc
     if email_notifications not in EMAIL_CHOICES:

@@ -3,7 +3,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.accounts import bp, forms, queries, services
+from forum.accounts import bp, forms, queries, services, sessions, throttle
 from forum.actions import action
 from forum.extensions import limiter
 from forum.forms import EmptyForm
@@ -15,8 +15,16 @@ def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
+def _sign_in(user, *, remember: bool) -> None:
+    """Flask-Login's ``login_user`` with the token of a new, committed session row."""
+    with action():
+        sessions.start_session(user, remember=remember)
+    login_user(user, remember=remember)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(throttle.register_email_limit, key_func=throttle.register_email_key, methods=["POST"])
 def register():
     """Create an account and mail a verification link."""
     if current_user.is_authenticated:
@@ -24,13 +32,14 @@ def register():
     form = forms.RegisterForm()
     if form.validate_on_submit():
         with action(form, field="username",
-                    integrity_message="That username or email address is already registered.") as done:
-            user = services.create_user(username=form.username.data, email=form.email.data, password=form.password.data)
-            services.send_verification_mail(user)
+                    integrity_message="That username is taken. Please choose another.") as done:
+            services.register_account(username=form.username.data, email=form.email.data, password=form.password.data)
         if done:
-            login_user(user)
-            flash("Welcome! We have sent you an email: follow its link to confirm your address and start posting.", "success")
-            return redirect(url_for("topics.index"))
+            # The same answer whether or not the address already had an account (the
+            # mail says which), so the form does not tell who is a member.
+            flash("Thank you! We have sent you an email: follow its link to confirm your address, then sign in "
+                  "to start posting.", "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
@@ -65,6 +74,8 @@ def resend_verification():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(throttle.login_account_limit, key_func=throttle.login_account_key, methods=["POST"],
+               deduct_when=throttle.failed_sign_in, on_breach=throttle.login_account_breached)
 def login():
     """Sign in with username or email and password."""
     if current_user.is_authenticated:
@@ -74,7 +85,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=bool(form.remember.data))
             return redirect(safe_next(url_for("topics.index")))
         # Same words whether the account exists or not.
         form.login.errors.append("That username or email and password do not match an account.")
@@ -91,6 +102,10 @@ def logout():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        if current_user.is_authenticated and sessions.current_session_id():
+            with action():
+                sessions.end_session(current_user, sessions.current_session_id(), reason="logout")
+                sessions.record_event(current_user.id, "signed_out")
         logout_user()
         flash("You are signed out.", "info")
         return redirect(url_for("topics.index"))
@@ -99,6 +114,7 @@ def logout():
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(throttle.reset_account_limit, key_func=throttle.reset_account_key, methods=["POST"])
 def reset_request():
     """Ask for a password-reset link."""
     form = forms.ResetRequestForm()
@@ -152,4 +168,57 @@ def settings():
         if done:
             flash("Your settings are saved.", "success")
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "accounts/settings.html", form=form, end_form=EmptyForm(), sessions=sessions.active_sessions(current_user),
+        this_session=sessions.current_session_id(), events=sessions.recent_events(current_user),
+        event_labels=sessions.EVENT_LABELS,
+    ), 422 if form.errors else 200
+
+
+@bp.route("/settings/sessions/<id:session_id>/end", methods=["POST"])
+def end_session(session_id: int):
+    """End one of the member's sessions (signs that browser out at once)."""
+    require(can_edit_settings, current_user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    this_one = session_id == sessions.current_session_id()
+    with action() as done:
+        if not sessions.end_session(current_user, session_id, reason="ended_by_member"):
+            abort(404)
+        sessions.record_event(current_user.id, "session_ended")
+    if done and this_one:
+        logout_user()
+        flash("You are signed out.", "info")
+        return redirect(url_for("accounts.login"))
+    flash("That session is ended: the device is signed out.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.route("/settings/sessions/end-all", methods=["POST"])
+def end_all_sessions():
+    """Sign out everywhere, this browser included."""
+    require(can_edit_settings, current_user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with action() as done:
+        sessions.end_sessions(current_user.id, reason="signed_out_everywhere")
+        sessions.record_event(current_user.id, "signed_out_everywhere")
+    if done:
+        logout_user()
+        flash("You are signed out everywhere. Sign in again on the devices you use.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+def change_password():
+    """Change the password; signs out every other session."""
+    require(can_edit_settings, current_user)
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        with action(form, field="password") as done:
+            services.change_password(current_user, current=form.current_password.data, new=form.password.data,
+                                     keep_session_id=sessions.current_session_id())
+        if done:
+            flash("Your password is changed. Every other device is signed out.", "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template("accounts/change_password.html", form=form), 422 if form.errors else 200

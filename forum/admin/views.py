@@ -10,8 +10,9 @@ from forum.accounts.validation import username_key
 from forum.actions import action
 from forum.admin import bp, forms, services
 from forum.extensions import db
+from forum.forms import EmptyForm
 from forum.models import Category, RoleChange, User
-from forum.permissions import can_change_role, can_manage_categories, require
+from forum.permissions import can_change_role, can_end_user_sessions, can_manage_categories, require
 
 
 @bp.before_request
@@ -94,4 +95,18 @@ def change_role(user_id: int):
         if done:
             flash(f"{user.username} is now {user.role}." if change else "Nothing changed.", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/change_role.html", user=user, form=form), 422 if form.errors else 200
+    return render_template("admin/change_role.html", user=user, form=form, end_form=EmptyForm()), 422 if form.errors else 200
+
+
+@bp.route("/users/<id:user_id>/sessions/end", methods=["POST"])
+def end_user_sessions(user_id: int):
+    """Sign a user out everywhere."""
+    user = db.get_or_404(User, user_id)
+    require(can_end_user_sessions, current_user, user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with action() as done:
+        ended = account_services.end_user_sessions_by_admin(user, actor=current_user)
+    if done:
+        flash(f"{user.username} is signed out everywhere ({ended} session{'s' if ended != 1 else ''} ended).", "success")
+    return redirect(url_for("admin.change_role", user_id=user.id))

@@ -25,9 +25,11 @@ from forum.models.qa_events import (
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.topics import Category, Post, Topic
-from forum.models.users import ROLES, STAFF_ROLES, RoleChange, User
+from forum.models.users import ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
+    "AccountEvent",
+    "UserSession",
     "FLAG_REASONS",
     "Appeal",
     "Flag",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -82,6 +82,14 @@ class User(UserMixin, db.Model):
     def shown_name(self) -> str:
         return self.display_name or self.username
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember cookies: the random id of
+        this sign-in's :class:`UserSession`, never the user id (forum.accounts.sessions)."""
+        token = getattr(self, "session_token", None)
+        if not token:
+            raise RuntimeError("sign in through forum.accounts.sessions.start_session()")
+        return token
+
     def __repr__(self) -> str:
         return f"<User {self.username!r} {self.role}>"
 
@@ -102,3 +110,49 @@ class RoleChange(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+
+
+class UserSession(db.Model):
+    """One sign-in on one device. The browser holds only a random token; the row keeps
+    its SHA-256, so a stolen database cannot be replayed as cookies. A session ends
+    (``ended_at``) on logout, password change or reset, "sign out everywhere", a role
+    change, a suspension or an admin's action; an ended session's cookie is anonymous."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 (hex) of the token in the session and remember cookies; rotated when a
+    #: remember cookie signs the browser back in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "Firefox on Windows", from the User-Agent at sign-in.
+    device: Mapped[str] = mapped_column(String(80))
+    #: The address's network, never the full address: "203.0.113.0/24", "2001:db8:1::/48".
+    ip_prefix: Mapped[str] = mapped_column(String(50))
+    remember: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Updated at most once per ``SESSION_TOUCH_SECONDS``, after the response.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ``logout``, ``password_changed``, ``password_reset``, ``signed_out_everywhere``,
+    #: ``ended_by_member``, ``role_changed``, ``suspended``, ``ended_by_admin``.
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+
+    user: Mapped[User] = relationship()
+
+
+class AccountEvent(db.Model):
+    """What happened to an account, for the member to see on /settings: sign-ins,
+    password changes, sessions ended."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    device: Mapped[str | None] = mapped_column(String(80))
+    ip_prefix: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_account_events_user_id_id", "user_id", "id"),)

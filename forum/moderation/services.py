@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from forum import actions, signals
+from forum.accounts.sessions import end_sessions, record_event
 from forum.audit import log_action, record_staff_action
 from forum.extensions import db
 from forum.models import FLAG_REASONS, Appeal, Category, Flag, Post, Topic, User
@@ -213,6 +214,9 @@ def suspend_user(user: User, *, actor: User, reason: str, days: int | None) -> b
     user.suspended_until = until
     user.suspended_indefinitely = until is None
     user.suspension_reason = reason
+    # A suspended member signs in again to read; whatever sessions they had end now.
+    if end_sessions(user.id, reason="suspended"):
+        record_event(user.id, "sessions_ended_suspension")
     db.session.flush()
     when = f"until {until:%d %b %Y, %H:%M} UTC" if until else "indefinitely"
     record_staff_action(

@@ -37,7 +37,7 @@ def _exempt() -> bool:
 
 
 def _account_key() -> str:
-    return f"account:{current_user.get_id()}"
+    return f"account:{current_user.id}"  # not get_id(): that is the session token
 
 
 def _counted(response) -> bool:

@@ -30,8 +30,11 @@ def _cheap_password_hashing(request, monkeypatch):
 
 
 @pytest.fixture
-def real_hashing():
+def real_hashing(app, monkeypatch):
     """Request this to hash passwords with the production scrypt settings."""
+    from forum.config import DefaultConfig
+
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", DefaultConfig.PASSWORD_HASH_METHOD)
 
 
 @pytest.fixture

@@ -38,10 +38,10 @@ def test_register_page_shows_the_form(client):
         assert f'name="{name}"' in html
 
 
-def test_register_stores_scrypt_hash_and_signs_in(app, client, real_hashing):
+def test_register_stores_scrypt_hash_and_asks_to_confirm(app, client, real_hashing):
     resp = register(client, "Jess.Smith", "Jess.Smith@Example.com", password=STRONG)
     assert resp.status_code == 302
-    assert resp.headers["Location"] == "/"
+    assert resp.headers["Location"] == "/login"
     with app.app_context():
         row = db.session.execute(select(User.__table__)).one()._asdict()
     assert row["username"] == "Jess.Smith"
@@ -56,10 +56,11 @@ def test_register_stores_scrypt_hash_and_signs_in(app, client, real_hashing):
     method, _, _ = row["password_hash"].partition("$")
     name, n, r, p = method.split(":")
     assert name == "scrypt"
-    assert int(n) >= 2**15  # not weakened
+    assert int(n) >= 2**17  # the OWASP minimum (finding 11)
     assert (int(r), int(p)) == (8, 1)
     assert all(STRONG not in str(value) for value in row.values())
-    assert signed_in_as(client) == "Jess.Smith"
+    # Not signed in: a known address gets the same answer, and it cannot sign anyone in.
+    assert signed_in_as(client) is None
 
 
 def test_register_welcome_message_and_verification_mail(app, client):
@@ -129,10 +130,22 @@ def test_good_usernames_are_accepted(app, client, username):
     assert get_user(app, username) is not None
 
 
-def test_emails_are_unique_case_insensitively(app, client, make_user):
+def test_known_email_gets_the_same_answer_and_a_mail(app, client, make_user):
+    """Finding 11: the form said when an email already had an account."""
     make_user("jess", email="jess@example.com")
-    resp = register(client, "someone", "JESS@Example.COM")
-    assert_refused(app, resp, "email", "An account with that email address already exists.", users_before=1)
+    other = app.test_client()
+    known = register(client, "someone", "JESS@Example.COM")
+    fresh = register(other, "someone.else", "new@example.com")
+    assert (known.status_code, known.headers["Location"]) == (302, "/login")
+    assert (fresh.status_code, fresh.headers["Location"]) == (302, "/login")
+    said = flashes(client.get("/login"))
+    assert said
+    assert said == flashes(other.get("/login"))
+    assert user_count(app) == 2  # jess and someone.else; no second account for jess's address
+    assert get_user(app, "someone") is None
+    subjects = {m["To"]: m["Subject"] for m in read_outbox(app)}
+    assert "You already have" in subjects["jess@example.com"]
+    assert "Confirm your email" in subjects["new@example.com"]
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "jess@", "@example.com", "jess@exa mple.com", "jess@localhost"])
