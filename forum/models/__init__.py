@@ -1,5 +1,6 @@
 """All models, in one package so that features can share them without import cycles."""
 
+from forum.models.account_deletions import AccountDeletion
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.incidents import (
@@ -25,10 +26,12 @@ from forum.models.qa_events import (
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.topics import Category, Post, Topic
-from forum.models.users import ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
+from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
+    "AccountDeletion",
     "AccountEvent",
+    "FORMER_MEMBER",
     "UserSession",
     "FLAG_REASONS",
     "Appeal",

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from forum.extensions import db
 from forum.models.base import UTCDateTime, utcnow
 
+#: How a deleted account is shown wherever its name would be.
+FORMER_MEMBER = "a former member"
 #: Every role, lowest first.
 ROLES = ("member", "moderator", "staff", "executive", "admin")
 #: Roles that act for the brand and carry a badge.
@@ -50,6 +52,19 @@ class User(UserMixin, db.Model):
     title: Mapped[str | None] = mapped_column(String(60))
     #: helpdesk: email about notifications: ``off``, ``immediate`` or ``daily`` (a digest).
     email_notifications: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    #: Set when the member deleted their account: the row stays (their posts and the
+    #: moderation log point at it) with every personal field scrubbed, shown as
+    #: "a former member" (forum.accounts.self_service.delete_account).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to sign in a deleted account."""
+        return self.deleted_at is None
 
     @property
     def is_verified(self) -> bool:
@@ -80,6 +95,8 @@ class User(UserMixin, db.Model):
 
     @property
     def shown_name(self) -> str:
+        if self.deleted_at is not None:
+            return FORMER_MEMBER
         return self.display_name or self.username
 
     def get_id(self) -> str:
