@@ -33,6 +33,8 @@ class DefaultConfig:
 
     VERIFY_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 2 * 3600
+    #: How long the link that confirms a new email address works.
+    EMAIL_CHANGE_TOKEN_MAX_AGE = 24 * 3600
     REMEMBER_COOKIE_DAYS = 30
     #: A session without "remember me" ends after this many hours unused.
     SESSION_IDLE_HOURS = 24
@@ -57,6 +59,8 @@ class DefaultConfig:
     #: Reset mails for one address, and registrations with one address, from any IP.
     RATELIMIT_RESET_ACCOUNT = "3 per hour"
     RATELIMIT_REGISTER_EMAIL = "3 per hour"
+    #: Email change, data export and account deletion (each asks the password), per account.
+    RATELIMIT_ACCOUNT_CHANGES = "5 per hour;20 per day"
     # helpdesk: posting limits for members (staff roles are never limited).
     RATELIMIT_POSTS_MEMBER = "30 per hour"
     RATELIMIT_POSTS_NEW_MEMBER = "5 per hour"

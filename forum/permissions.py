@@ -458,3 +458,20 @@ PREDICATES.update(
         for f in (can_manage_incidents, can_report_affected, can_follow_incident, can_link_topic_to_incident)
     }
 )
+
+
+# --- account self-service (issue 18) ---
+
+# A signed-in member may delete their own account. Someone holding a staff role may
+# not while they hold it: an administrator changes the role to member first, so the
+# brand's records of who acted for it are never removed by the person themselves.
+def can_delete_own_account(user: User | None, target: Any = None) -> bool:
+    return _signed_in(user) and not user.is_staff and (target is None or target.id == user.id)
+
+
+# Only administrators see the record of deleted accounts.
+def can_view_account_deletions(user: User | None, obj: Any = None) -> bool:
+    return _is_admin(user)
+
+
+PREDICATES.update({f.__name__: f for f in (can_delete_own_account, can_view_account_deletions)})

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Post, User
+from forum.models import AccountDeletion, Post, User
 
 
 def profile_stats(user: User) -> dict:
@@ -22,3 +22,8 @@ def recent_posts(user: User, *, limit: int = 10) -> list[Post]:
             .limit(limit)
         )
     )
+
+
+def account_deletions(*, limit: int = 200) -> list[AccountDeletion]:
+    """The admin record of deleted accounts, newest first (no personal data in it)."""
+    return list(db.session.scalars(select(AccountDeletion).order_by(AccountDeletion.id.desc()).limit(limit)))

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.accounts import sessions
 from forum.accounts.names import check_not_imitating_staff
+from forum.accounts.retired_names import is_retired
 from forum.accounts.validation import (
     ValidationError,
     check_password,
@@ -71,14 +72,14 @@ def find_user_by_login(login: str) -> User | None:
     if _unstorable(login):
         return None
     if "@" in login:
-        return db.session.scalar(select(User).where(User.email_key == email_key(login)))
-    return db.session.scalar(select(User).where(User.username_key == username_key(login)))
+        return db.session.scalar(select(User).where(User.email_key == email_key(login), User.deleted_at.is_(None)))
+    return db.session.scalar(select(User).where(User.username_key == username_key(login), User.deleted_at.is_(None)))
 
 
 def get_user_by_username(username: str) -> User | None:
     if _unstorable(username):
         return None
-    return db.session.scalar(select(User).where(User.username_key == username_key(username)))
+    return db.session.scalar(select(User).where(User.username_key == username_key(username), User.deleted_at.is_(None)))
 
 
 def create_user(*, username: str, email: str, password: str, role: str = "member", verified: bool = False) -> User:
@@ -89,7 +90,7 @@ def create_user(*, username: str, email: str, password: str, role: str = "member
         raise AccountError(f"Unknown role {role!r}.")
     if _unstorable(email) or not email.strip():
         raise AccountError("Enter a valid email address.", field="email")
-    if db.session.scalar(select(User.id).where(User.username_key == username_key(name))):
+    if db.session.scalar(select(User.id).where(User.username_key == username_key(name))) or is_retired(name):
         raise AccountError("That username is taken.", field="username")
     if db.session.scalar(select(User.id).where(User.email_key == email_key(email))):
         raise AccountError("An account with that email address already exists.", field="email")
@@ -116,7 +117,7 @@ def register_account(*, username: str, email: str, password: str) -> User | None
     check_password(password, username=name, email=email)
     if _unstorable(email) or not email.strip():
         raise AccountError("Enter a valid email address.", field="email")
-    if db.session.scalar(select(User.id).where(User.username_key == username_key(name))):
+    if db.session.scalar(select(User.id).where(User.username_key == username_key(name))) or is_retired(name):
         raise AccountError("That username is taken.", field="username")
     existing = db.session.scalar(select(User).where(User.email_key == email_key(email)))
     if existing is not None:
@@ -145,7 +146,7 @@ def authenticate(login: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not check_password_hash(user.password_hash, password) or user.is_deleted:
         return None
     if needs_rehash(user.password_hash):  # committed with the sign-in's session row
         user.password_hash = hash_password(password)
@@ -307,6 +308,8 @@ def end_user_sessions_by_admin(user: User, *, actor: User | None) -> int:
 # --- settings ---------------------------------------------------------------------
 
 DISPLAY_NAME_MAX = 50
+#: "a former member" (deleted accounts, forum.accounts.self_service), squashed.
+_FORMER_MEMBER_NAMES = frozenset({"aformermember", "formermember"})
 EMAIL_CHOICES = ("off", "immediate", "daily")
 
 
@@ -319,6 +322,9 @@ def update_settings(user: User, *, display_name: str | None, email_notifications
                       length_message=f"The display name is at most {DISPLAY_NAME_MAX:,} characters long.", error=AccountError)
     if any(not ch.isprintable() for ch in name):
         raise AccountError("Display names cannot contain control characters.", field="display_name")
+    if name and "".join(ch for ch in name.casefold() if ch.isalnum()) in _FORMER_MEMBER_NAMES:
+        raise AccountError("That name is how the forum shows deleted accounts. Please choose another.",
+                           field="display_name")
     if name and not user.is_staff:
         try:
             check_not_imitating_staff(name, except_user_id=user.id)

@@ -52,6 +52,9 @@ EVENT_LABELS = {
     "sessions_ended_by_staff": "Signed out everywhere by an administrator",
     "sessions_ended_role_change": "Signed out everywhere after a role change",
     "sessions_ended_suspension": "Signed out everywhere by a suspension",
+    "email_change_requested": "Asked to change the email address (link sent to the new address)",
+    "email_changed": "Changed the email address",
+    "data_exported": "Downloaded a copy of your data",
 }
 
 

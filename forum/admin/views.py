@@ -110,3 +110,14 @@ def end_user_sessions(user_id: int):
     if done:
         flash(f"{user.username} is signed out everywhere ({ended} session{'s' if ended != 1 else ''} ended).", "success")
     return redirect(url_for("admin.change_role", user_id=user.id))
+
+
+@bp.route("/deleted-accounts")
+def deleted_accounts():
+    """The record of accounts their owners deleted (no personal data: the account's
+    number, role, dates and what it left on the forum)."""
+    from forum.accounts import queries as account_queries
+    from forum.permissions import can_view_account_deletions
+
+    require(can_view_account_deletions, current_user)
+    return render_template("admin/deleted_accounts.html", deletions=account_queries.account_deletions())
