@@ -458,19 +458,15 @@ def delete_account(user: User, *, password: str) -> AccountDeletion:
     for model in _PRIVATE_ROWS:
         db.session.execute(delete(model).where(model.user_id == uid).execution_options(synchronize_session=False))
     placeholder = f"former member {uid}"  # a space: no one can register it, nor sign in with it
-    user.username = placeholder[:30]
-    user.username_key = placeholder
-    user.email = ""
-    user.email_key = placeholder
-    user.password_hash = "!deleted"  # not a Werkzeug hash: no password matches  # noqa: S105
-    user.display_name = None
-    user.title = None
-    user.email_notifications = "off"
-    user.email_verified_at = None
-    user.suspended_until = None
-    user.suspended_indefinitely = False
-    user.suspension_reason = None  # the moderation log keeps the public reason
-    user.deleted_at = record.deleted_at
+    # One UPDATE (the session's copy of the row is synchronised): every personal field.
+    db.session.execute(update(User).where(User.id == uid).values(
+        username=placeholder[:30], username_key=placeholder, email="", email_key=placeholder,
+        password_hash="!deleted",  # not a Werkzeug hash: no password matches  # noqa: S106
+        display_name=None, title=None, email_notifications="off", email_verified_at=None,
+        suspended_until=None, suspended_indefinitely=False,
+        suspension_reason=None,  # the moderation log keeps the public reason
+        deleted_at=record.deleted_at,
+    ))
     db.session.flush()
     brand = current_app.config["BRAND_NAME"]
     if old_email:
