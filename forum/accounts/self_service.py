@@ -23,6 +23,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from email.headerregistry import Address
+
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
@@ -81,6 +84,20 @@ def mask_email(address: str) -> str:
 # --- change email ------------------------------------------------------------------
 
 
+def _valid_address(raw: str | None) -> str:
+    """The address, trimmed, when it is one we can store and mail (the same check as
+    the form's, repeated here for every caller); else :class:`AccountError`."""
+    new = (raw or "").strip()
+    if _unstorable(new) or not new or len(new) > EMAIL_MAX:
+        raise AccountError("Enter a valid email address.", field="email")
+    try:
+        validate_email(new, check_deliverability=False)
+        Address(addr_spec=new)  # what the mail's To: header will hold
+    except (EmailNotValidError, ValueError, IndexError, TypeError) as exc:
+        raise AccountError("Enter a valid email address.", field="email") from exc
+    return new
+
+
 def make_email_change_token(user: User, new_email: str) -> str:
     return _serializer(_EMAIL_CHANGE_SALT).dumps({"uid": user.id, "old": user.email_key, "new": new_email})
 
@@ -92,10 +109,7 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
     if not can_edit_settings(user, user):
         raise PermissionDenied("Sign in to change your email address.")
     _check_current_password(user, password)
-    new = (new_email or "").strip()
-    if _unstorable(new) or not new or len(new) > EMAIL_MAX or new.count("@") != 1 or new.startswith("@") \
-            or new.endswith("@") or any(ch.isspace() for ch in new):
-        raise AccountError("Enter a valid email address.", field="email")
+    new = _valid_address(new_email)
     if email_key(new) == user.email_key:
         raise AccountError("That is already your email address.", field="email")
     brand = current_app.config["BRAND_NAME"]
