@@ -22,7 +22,6 @@ lands in the member's activity list. Services flush; the caller commits.
 from __future__ import annotations
 
 from datetime import datetime
-
 from email.headerregistry import Address
 
 from email_validator import EmailNotValidError, validate_email
@@ -212,8 +211,11 @@ def export_data(user: User) -> dict:
             "number": rev.number, "at": _iso(rev.created_at), "old_title": rev.old_title, "new_title": rev.new_title,
             "by": "you" if rev.editor_id == uid else "a moderator", "reason": rev.reason})
 
-    posts = list(db.session.scalars(select(Post).where(Post.author_id == uid).options(joinedload(Post.topic))
-                                    .order_by(Post.id)))
+    # Plain rows, not ORM objects: a prolific member has thousands of posts.
+    posts = db.session.execute(
+        select(Post.id, Post.topic_id, Topic.title.label("topic_title"), Post.is_first, Post.created_at,
+               Post.edited_at, Post.body, Post.is_hidden, Post.hidden_reason, Post.hidden_staff_only, Post.kudos_count)
+        .join(Topic, Topic.id == Post.topic_id).where(Post.author_id == uid).order_by(Post.id)).all()
     post_revisions: dict[int, list] = {}
     for rev in db.session.scalars(select(PostRevision).join(Post, Post.id == PostRevision.post_id)
                                   .where(Post.author_id == uid).order_by(PostRevision.id)):
@@ -242,7 +244,7 @@ def export_data(user: User) -> dict:
             "title_revisions": title_revisions.get(t.id, []),
         } for t in topics],
         "posts": [{
-            "id": p.id, "topic_id": p.topic_id, "topic_title": p.topic.title, "url": f"/p/{p.id}",
+            "id": p.id, "topic_id": p.topic_id, "topic_title": p.topic_title, "url": f"/p/{p.id}",
             "is_opening_post": p.is_first, "created_at": _iso(p.created_at), "edited_at": _iso(p.edited_at),
             "body": _WITHHELD if p.hidden_staff_only else p.body, "is_hidden": p.is_hidden,
             "hidden_reason": p.hidden_reason, "kudos_received": p.kudos_count,
