@@ -70,7 +70,7 @@ def main() -> None:
             body = json.dumps(self_service.export_data(user), ensure_ascii=False, indent=2)
             export_s = time.perf_counter() - start
             start = time.perf_counter()
-            self_service.delete_account(user, password="bench-password-1")
+            self_service.delete_account(user, password="bench-password-1")  # noqa: S106 - a throwaway database
             db.session.commit()
             delete_s = time.perf_counter() - start
             db.engine.dispose()
