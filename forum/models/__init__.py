@@ -1,5 +1,6 @@
 """All models, in one package so that features can share them without import cycles."""
 
+from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.incidents import (
@@ -29,6 +30,7 @@ from forum.models.users import ROLES, STAFF_ROLES, AccountEvent, RoleChange, Use
 
 __all__ = [
     "AccountEvent",
+    "EmailPreference",
     "UserSession",
     "FLAG_REASONS",
     "Appeal",

@@ -23,6 +23,13 @@ def notifications_page(user: User, page: int, per_page: int = PER_PAGE) -> Page:
     return Page(items, page, per_page, total)
 
 
+def unread_count(user: User) -> int:
+    """How many of ``user``'s notifications are unread."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
 def own_notification(user: User, notification_id: int) -> Notification | None:
     """One of ``user``'s notifications, or ``None`` (someone else's counts as missing)."""
     note = db.session.get(Notification, notification_id)
