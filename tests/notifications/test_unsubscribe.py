@@ -158,7 +158,7 @@ def test_the_settings_page_undoes_an_unsubscribe(app, client, auth, thread, mail
     client.post(_path(mails(thread["author"])[0]))
     auth.login(thread["author"]["username"])
     html = client.get("/settings/email").get_data(as_text=True)
-    assert re.search(r'<input checked id="replies-\d" name="replies" type="radio" value="off">', html)
+    assert re.search(r'<input checked id="replies-\d" name="replies" required type="radio" value="off">', html)
     resp = client.post("/settings/email", data={**DEFAULTS, "csrf_token": csrf_token(client, "/settings/email")})
     assert resp.status_code == 302
     assert _modes(app, thread["author"]) == DEFAULTS
