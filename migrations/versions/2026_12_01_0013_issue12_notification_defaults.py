@@ -72,8 +72,9 @@ def upgrade():
             sa.select(users.c.id, sa.literal(category), users.c.email_notifications, now)
             .where(users.c.email_notifications.in_(("immediate", "daily"))),
         ))
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("email_notifications")
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it): batch mode would copy
+    # and drop the users table, which every other table references.
+    op.drop_column("users", "email_notifications")
 
 
 def downgrade():
