@@ -11,8 +11,8 @@ from forum.models import Category, Topic, User
 from forum.notifications import queries
 from forum.topics import services
 from tests.conftest import AuthActions, read_outbox
-from tests.test_security_corpus import CORPUS_FILES, assert_page_safe
 from tests.corpus import load_corpus
+from tests.test_security_corpus import CORPUS_FILES, assert_page_safe
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,8 @@ def test_corpus_titles_in_grouped_notifications(app, client, make_user, make_cat
     mails = [m for m in read_outbox(app) if m["To"] == author["email"]]
     assert len(mails) >= len(ids)
     for mail in mails:
-        assert "\n" not in mail["Subject"] and "\r" not in mail["Subject"]
-        assert mail["List-Unsubscribe"].startswith("<http") and mail["List-Unsubscribe"].endswith(">")
+        assert "\n" not in mail["Subject"]
+        assert "\r" not in mail["Subject"]
+        assert mail["List-Unsubscribe"].startswith("<http")
+        assert mail["List-Unsubscribe"].endswith(">")
         assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -27,7 +27,8 @@ def test_a_new_account_has_the_defaults_and_the_settings_page_shows_them(app, cl
     for category, mode in DEFAULTS.items():
         assert f'id="{category}-' in html
         checked = [line for line in html.split("<input") if f'name="{category}"' in line and "checked" in line]
-        assert len(checked) == 1 and f'value="{mode}"' in checked[0], category
+        assert len(checked) == 1, category
+        assert f'value="{mode}"' in checked[0], category
     assert "/settings/email" in client.get("/settings").get_data(as_text=True)  # linked from the settings
 
 
@@ -67,7 +68,8 @@ def test_moderation_of_a_post_is_emailed_at_once(app, build, make_user, category
         moderation.hide_post(db.session.get(Post, pid), actor=db.session.get(User, mod["id"]), reason="Advertising")
         db.session.commit()
     [mail] = mails(member)
-    assert "A moderator" in mail["Subject"] and "Advertising" in mail["Subject"]
+    assert "A moderator" in mail["Subject"]
+    assert "Advertising" in mail["Subject"]
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 

@@ -151,7 +151,10 @@ def test_marking_read_costs_one_bounded_update_and_nothing_when_nothing_is_unrea
     busy = statements()
     extra = [s for s in busy if s.lstrip().upper().startswith("UPDATE")]
     assert len(busy) == len(quiet) + 1, busy
-    assert len(extra) == 1 and "notifications" in extra[0] and "topic_id" in extra[0] and "user_id" in extra[0]
+    assert len(extra) == 1
+    assert "notifications" in extra[0]
+    assert "topic_id" in extra[0]
+    assert "user_id" in extra[0]
     assert _unread(app, asker) == []
 
 
@@ -181,7 +184,8 @@ def test_the_header_menu_needs_a_sign_in_and_shows_only_own_notifications(app, c
     assert doc.find("a").get("href") == "/notifications"
     # Each item opens through the same POST as the notifications page.
     form = doc.find("form")
-    assert form.get("method") == "post" and form.get("action").endswith("/open")
+    assert form.get("method") == "post"
+    assert form.get("action").endswith("/open")
     assert doc.find("input").get("name") == "csrf_token"
 
 

@@ -36,7 +36,7 @@ def _modes(app, user):
         return preferences.modes_for(user["id"])
 
 
-@pytest.mark.parametrize("kind,category", [("reply", None), ("official_answer", None), ("moderation", None),
+@pytest.mark.parametrize(("kind", "category"), [("reply", None), ("official_answer", None), ("moderation", None),
                                            ("reply", "watched"), ("kudos", None), ("message", None),
                                            ("incident_update", None)])
 def test_every_immediate_mail_kind_has_the_headers_and_the_link(app, make_user, kind, category):
@@ -173,5 +173,6 @@ def test_account_mail_is_not_a_subscription(app, make_user):
         account_services.request_password_reset(db.session.get(User, user["id"]).email)
         db.session.commit()
     mails = [m for m in read_outbox(app) if m["To"] == user["email"]]
-    assert mails and all(m["List-Unsubscribe"] is None for m in mails)
+    assert mails
+    assert all(m["List-Unsubscribe"] is None for m in mails)
 
