@@ -34,7 +34,7 @@ _KEY = "forum_pending_notifications"
 #: Email categories: (label for the settings page, the default for a new account).
 EMAIL_CATEGORIES: dict[str, tuple[str, str]] = {
     "replies": ("Replies to your topics and posts, and private messages", "immediate"),
-    "staff": ("Customer Care answers on your topics", "immediate"),
+    "staff": ("Customer Care answers to your topics and questions", "immediate"),
     "moderation": ("Moderation of your posts and topics", "immediate"),
     "watched": ("Topics, incidents and Q&A sessions you follow", "daily"),
     "other": ("Kudos and everything else", "off"),
@@ -45,9 +45,9 @@ EMAIL_MODES = ("off", "immediate", "daily")
 #: ``watched``, one in the member's own topic ``replies``). Unknown kinds are ``other``.
 KIND_CATEGORIES = {
     "reply": "replies", "message": "replies", "solution": "replies",
-    "official_answer": "staff", "satisfaction": "staff",
+    "official_answer": "staff", "satisfaction": "staff", "qa_answer": "staff",
     "moderation": "moderation",
-    "incident_update": "watched", "qa_live": "watched", "qa_answer": "watched",
+    "incident_update": "watched", "qa_live": "watched",
 }
 
 #: Which notification wins when one action tells a user several things about one topic.

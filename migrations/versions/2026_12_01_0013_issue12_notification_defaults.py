@@ -28,9 +28,9 @@ CATEGORIES = ("replies", "staff", "moderation", "watched", "other")
 # forum.notify.KIND_CATEGORIES as it stands today (a migration must not import the app).
 KIND_CATEGORIES = {
     "reply": "replies", "message": "replies", "solution": "replies",
-    "official_answer": "staff", "satisfaction": "staff",
+    "official_answer": "staff", "satisfaction": "staff", "qa_answer": "staff",
     "moderation": "moderation",
-    "incident_update": "watched", "qa_live": "watched", "qa_answer": "watched",
+    "incident_update": "watched", "qa_live": "watched",
 }
 
 
