@@ -73,7 +73,9 @@ class _Pending:
 
     @property
     def priority(self) -> int:
-        return KIND_PRIORITY.get(self.kind, 0 if self.category != "moderation" else KIND_PRIORITY["moderation"])
+        # Staff actions logged with their own kind (record_staff_action) rank as moderation.
+        fallback = KIND_PRIORITY["moderation"] if self.category == "moderation" else 0
+        return KIND_PRIORITY.get(self.kind, fallback)
 
 
 def notify(
