@@ -78,5 +78,6 @@ def record_staff_action(
         topic_id=topic_id, summary=summary, automatic=actor is None,
     )
     if member is not None and text:
-        notify([member], kind=kind, text=text, url=url, actor=actor)
+        notify([member], kind=kind, text=text, url=url, actor=actor, topic=topic_id,
+               category="moderation")
     return entry

@@ -17,13 +17,16 @@ from flask import current_app
 from forum.aftercommit import after_commit
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
+def build_message(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> EmailMessage:
+    """A plain-text message; ``headers`` adds more (e.g. ``List-Unsubscribe``)."""
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="community.example")
     msg["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(body)
     return msg
 
@@ -54,11 +57,11 @@ def deliver(msg: EmailMessage) -> None:
     os.replace(tmp, final)  # readers never see a half-written file
 
 
-def queue_mail(to: str, subject: str, body: str) -> None:
+def queue_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send a plain-text mail once the current transaction commits."""
     from forum.extensions import db
 
-    msg = build_message(to, subject, body)
+    msg = build_message(to, subject, body, headers)
     app = current_app._get_current_object()
     session = db.session()
     if not session.in_transaction():

@@ -4,6 +4,15 @@ Features call :func:`notify` inside their transaction; nothing is written until 
 transaction commits, and a rollback drops the notifications with it. After the commit
 they are written in one short transaction of their own. A notification never goes to
 the user who caused it.
+
+One action, one notification: the transaction is the action, and within it each user
+gets at most one notification per topic (the most important one, by
+:data:`KIND_PRIORITY`), however many services call :func:`notify` about it. A staff
+reply that is also marked the official answer (which resolves the topic) tells the
+asker once, not three times.
+
+Each notification has an email category (:data:`EMAIL_CATEGORIES`): the member chooses
+per category whether it is emailed at once, in the daily digest or not at all.
 """
 
 from __future__ import annotations
@@ -22,6 +31,28 @@ from forum.models.base import utcnow
 
 _KEY = "forum_pending_notifications"
 
+#: Email categories: (label for the settings page, the default for a new account).
+EMAIL_CATEGORIES: dict[str, tuple[str, str]] = {
+    "replies": ("Replies to your topics and posts, and private messages", "immediate"),
+    "staff": ("Customer Care answers to your topics and questions", "immediate"),
+    "moderation": ("Moderation of your posts and topics", "immediate"),
+    "watched": ("Topics, incidents and Q&A sessions you follow", "daily"),
+    "other": ("Kudos and everything else", "off"),
+}
+EMAIL_MODES = ("off", "immediate", "daily")
+
+#: The category of each kind; callers may override it (a reply in a followed topic is
+#: ``watched``, one in the member's own topic ``replies``). Unknown kinds are ``other``.
+KIND_CATEGORIES = {
+    "reply": "replies", "message": "replies", "solution": "replies",
+    "official_answer": "staff", "satisfaction": "staff", "qa_answer": "staff",
+    "moderation": "moderation",
+    "incident_update": "watched", "qa_live": "watched",
+}
+
+#: Which notification wins when one action tells a user several things about one topic.
+KIND_PRIORITY = {"moderation": 50, "official_answer": 40, "solution": 30, "satisfaction": 20, "reply": 10}
+
 #: Hooks run after notifications are stored, with (session, [Notification]); the
 #: email delivery registers here.
 delivery_hooks: list[Callable[[Session, list[Notification]], None]] = []
@@ -36,6 +67,15 @@ class _Pending:
     actor_id: int | None
     group_key: str | None
     grouped_text: Callable[[int], str] | None
+    topic_id: int | None
+    category: str
+    count: int = 1
+
+    @property
+    def priority(self) -> int:
+        # Staff actions logged with their own kind (record_staff_action) rank as moderation.
+        fallback = KIND_PRIORITY["moderation"] if self.category == "moderation" else 0
+        return KIND_PRIORITY.get(self.kind, fallback)
 
 
 def notify(
@@ -47,11 +87,16 @@ def notify(
     actor: User | None = None,
     group_key: str | None = None,
     grouped_text: Callable[[int], str] | None = None,
+    topic: object | int | None = None,
+    category: str | None = None,
 ) -> None:
     """Queue a notification for each user (once each, never the actor).
 
     With ``group_key``, an unread notification with the same key is updated instead
-    of adding another; ``grouped_text(count)`` then gives its new text.
+    of adding another; ``grouped_text(count)`` then gives its new text. With ``topic``
+    (a Topic or its id), the user gets one notification per topic in this transaction:
+    a later, more important one replaces an earlier one. ``category`` overrides the
+    kind's email category (:data:`KIND_CATEGORIES`).
     """
     state = transaction_state()
     pending: list[_Pending] | None = state.get(_KEY)
@@ -59,14 +104,26 @@ def notify(
         pending = state[_KEY] = []
         app = current_app._get_current_object()
         after_commit(lambda: _write(app, pending))
+    positions: dict[tuple, int] = state.setdefault(_KEY + "_index", {})
     actor_id = actor.id if actor is not None else None
-    seen = {p.user_id for p in pending if p.kind == kind and p.url == url}
+    topic_id = topic if isinstance(topic, int) or topic is None else topic.id
+    category = category or KIND_CATEGORIES.get(kind, "other")
     for user in users:
         uid = user if isinstance(user, int) else user.id
-        if uid == actor_id or uid in seen:
+        if uid == actor_id:
             continue
-        seen.add(uid)
-        pending.append(_Pending(uid, kind, text, url, actor_id, group_key, grouped_text))
+        new = _Pending(uid, kind, text, url, actor_id, group_key, grouped_text, topic_id, category)
+        key = (uid, "topic", topic_id) if topic_id is not None else (uid, kind, url)
+        index = positions.get(key)
+        if index is None:
+            positions[key] = len(pending)
+            pending.append(new)
+        elif new.priority > pending[index].priority:
+            pending[index] = new  # the same action said something more important
+        elif group_key and pending[index].group_key == group_key:
+            old = pending[index]  # e.g. two replies written in one transaction (a script): counted
+            old.count += 1
+            old.text = old.grouped_text(old.count) if old.grouped_text else old.text
 
 
 def _write(app, pending: list[_Pending]) -> None:
@@ -84,14 +141,15 @@ def _write(app, pending: list[_Pending]) -> None:
                     )
                 )
                 if existing is not None:
-                    existing.count += 1
+                    existing.count += p.count
                     existing.text = p.grouped_text(existing.count) if p.grouped_text else p.text
                     existing.created_at = utcnow()
                     existing.emailed_at = None
                     created.append(existing)
                     continue
             note = Notification(
-                user_id=p.user_id, kind=p.kind, text=p.text, url=p.url, actor_id=p.actor_id, group_key=p.group_key
+                user_id=p.user_id, kind=p.kind, text=p.text, url=p.url, actor_id=p.actor_id, group_key=p.group_key,
+                topic_id=p.topic_id, category=p.category, count=p.count,
             )
             s.add(note)
             created.append(note)

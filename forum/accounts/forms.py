@@ -1,7 +1,7 @@
 """Account forms: validation only."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from forum.accounts import validation
@@ -60,9 +60,3 @@ class ResendVerificationForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     display_name = StringField("Display name", validators=[Optional(), Length(max=DISPLAY_NAME_MAX)])
-    email_notifications = RadioField(
-        "Email me about notifications",
-        choices=[SelectChoice("off", "Never"), SelectChoice("immediate", "Immediately"),
-                 SelectChoice("daily", "In a daily digest")],
-        validators=[DataRequired("Choose how we email you.")],
-    )

@@ -45,6 +45,7 @@ from forum.models import (
     Appeal,
     Conversation,
     ConversationParticipant,
+    EmailPreference,
     Flag,
     IncidentFollow,
     Kudos,
@@ -236,7 +237,8 @@ def export_data(user: User) -> dict:
             "suspended_until": _iso(user.suspended_until), "suspended_indefinitely": user.suspended_indefinitely,
             "suspension_reason": user.suspension_reason,
         },
-        "settings": {"display_name": user.display_name, "email_notifications": user.email_notifications},
+        "settings": {"display_name": user.display_name, "email_choices": {
+            p.category: p.mode for p in db.session.scalars(select(EmailPreference).where(EmailPreference.user_id == uid))}},
         "topics": [{
             "id": t.id, "title": t.title, "board": t.category.name, "created_at": _iso(t.created_at),
             "url": f"/t/{t.id}-{t.slug}", "is_locked": t.is_locked, "is_resolved": t.is_resolved,
@@ -380,6 +382,7 @@ USER_REFERENCES = {
     "user_sessions.user_id": "delete",  # every session ends; device and network go
     "account_events.user_id": "delete",  # the activity list is the member's own
     "notifications.user_id": "delete",
+    "email_preferences.user_id": "delete",
     "notifications.actor_id": "scrub",  # other members' notifications say "A former member ..."
     "topic_subscriptions.user_id": "delete",
     "qa_event_subscriptions.user_id": "delete",
@@ -427,7 +430,7 @@ USER_REFERENCES = {
     "account_deletions.user_id": "keep",
 }
 
-_PRIVATE_ROWS = (UserSession, AccountEvent, Notification, TopicSubscription, QAEventSubscription, IncidentFollow)
+_PRIVATE_ROWS = (UserSession, AccountEvent, Notification, EmailPreference, TopicSubscription, QAEventSubscription, IncidentFollow)
 
 
 def _former_prefix_update(uid: int, name: str | None) -> None:
@@ -478,7 +481,7 @@ def delete_account(user: User, *, password: str) -> AccountDeletion:
     db.session.execute(update(User).where(User.id == uid).values(
         username=placeholder[:30], username_key=placeholder, email="", email_key=placeholder,
         password_hash="!deleted",  # not a Werkzeug hash: no password matches  # noqa: S106
-        display_name=None, title=None, email_notifications="off", email_verified_at=None,
+        display_name=None, title=None, email_verified_at=None,
         suspended_until=None, suspended_indefinitely=False,
         suspension_reason=None,  # the moderation log keeps the public reason
         deleted_at=record.deleted_at,

@@ -310,12 +310,11 @@ def end_user_sessions_by_admin(user: User, *, actor: User | None) -> int:
 DISPLAY_NAME_MAX = 50
 #: "a former member" (deleted accounts, forum.accounts.self_service), squashed.
 _FORMER_MEMBER_NAMES = frozenset({"aformermember", "formermember"})
-EMAIL_CHOICES = ("off", "immediate", "daily")
 
 
-def update_settings(user: User, *, display_name: str | None, email_notifications: str) -> None:
-    """Change the member's display name and email preference. Members cannot take a
-    name that poses as staff or the brand."""
+def update_settings(user: User, *, display_name: str | None) -> None:
+    """Change the member's display name (email choices: forum.notifications.preferences).
+    Members cannot take a name that poses as staff or the brand."""
     if not can_edit_settings(user, user):
         raise PermissionDenied("Sign in to change your settings.")
     name = clean_line(display_name, field="display_name", max_length=DISPLAY_NAME_MAX,
@@ -330,8 +329,5 @@ def update_settings(user: User, *, display_name: str | None, email_notifications
             check_not_imitating_staff(name, except_user_id=user.id)
         except ValueError as exc:
             raise AccountError(str(exc), field="display_name") from exc
-    if email_notifications not in EMAIL_CHOICES:
-        raise AccountError("Choose off, immediate or daily digest.", field="email_notifications")
     user.display_name = name or None
-    user.email_notifications = email_notifications
     db.session.flush()

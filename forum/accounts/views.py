@@ -158,13 +158,12 @@ def profile(username: str):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    """The signed-in member's display name and notification email preference."""
+    """The signed-in member's display name, sessions and activity."""
     require(can_edit_settings, current_user)
     form = forms.SettingsForm(obj=current_user if request.method == "GET" else None)
     if form.validate_on_submit():
         with action(form, field="display_name") as done:
-            services.update_settings(current_user, display_name=form.display_name.data,
-                                     email_notifications=form.email_notifications.data)
+            services.update_settings(current_user, display_name=form.display_name.data)
         if done:
             flash("Your settings are saved.", "success")
             return redirect(url_for("accounts.settings"))

@@ -73,6 +73,7 @@ def _refresh_resolved(topic: Topic, *, actor: User | None) -> bool:
             text=f"Your topic “{topic.title}” is resolved. Did this solve your problem?",
             url=topic_path(topic, "satisfaction"),
             actor=actor,
+            topic=topic,
         )
     elif not resolved:
         topic.resolved_at = None
@@ -100,9 +101,9 @@ def mark_official_answer(post: Post, *, actor: User, reason: str) -> bool:
     _refresh_resolved(topic, actor=actor)
     db.session.flush()
     signals.topic_answer_changed.send(topic)
-    notify([topic.author_id], kind="official_answer", actor=actor, url=post_path(post),
+    notify([topic.author_id], kind="official_answer", actor=actor, url=post_path(post), topic=topic,
            text=f"{actor.shown_name} marked an official answer on your topic “{topic.title}”.")
-    notify([post.author_id], kind="official_answer", actor=actor, url=post_path(post),
+    notify([post.author_id], kind="official_answer", actor=actor, url=post_path(post), topic=topic,
            text=f"Your reply in “{topic.title}” was marked as the official answer.")
     return True
 
@@ -119,7 +120,7 @@ def accept_solution(post: Post, *, actor: User) -> bool:
     _refresh_resolved(topic, actor=actor)
     db.session.flush()
     signals.topic_answer_changed.send(topic)
-    notify([post.author_id], kind="solution", actor=actor, url=post_path(post),
+    notify([post.author_id], kind="solution", actor=actor, url=post_path(post), topic=topic,
            text=f"{actor.shown_name} accepted your reply as the solution to “{topic.title}”.")
     return True
 
@@ -176,6 +177,7 @@ def give_kudos(post: Post, *, user: User) -> Kudos:
     signals.kudos_given.send(post, user=user)
     title = post.topic.title
     notify([post.author_id], kind="kudos", actor=user, url=post_path(post), group_key=f"kudos:{post.id}",
+           topic=post.topic_id,
            text=f"{user.shown_name} gave kudos to your post in “{title}”.",
            grouped_text=lambda n: f"{n} people gave kudos to your post in “{title}”.")
     return kudos

@@ -1,6 +1,7 @@
 """All models, in one package so that features can share them without import cycles."""
 
 from forum.models.account_deletions import AccountDeletion
+from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.incidents import (
@@ -32,6 +33,7 @@ __all__ = [
     "AccountDeletion",
     "AccountEvent",
     "FORMER_MEMBER",
+    "EmailPreference",
     "UserSession",
     "FLAG_REASONS",
     "Appeal",

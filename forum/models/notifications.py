@@ -19,6 +19,8 @@ class Notification(db.Model):
         Index("ix_notifications_user_read", "user_id", "read_at", "id"),
         # Batching ("3 people gave kudos to your post") looks up the open group.
         Index("ix_notifications_user_group", "user_id", "group_key"),
+        # Opening a topic marks that topic's unread notifications read.
+        Index("ix_notifications_user_topic", "user_id", "topic_id", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +32,12 @@ class Notification(db.Model):
     #: Where it leads, a path on this site.
     url: Mapped[str] = mapped_column(String(500))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The topic it is about, if any: one notification per topic and action, and
+    #: opening the topic marks it read.
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    #: Which email choice applies (``forum.notify.EMAIL_CATEGORIES``): ``replies``,
+    #: ``staff``, ``moderation``, ``watched`` or ``other``.
+    category: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
     #: Notifications with the same unread ``group_key`` are merged into one (count + 1).
     group_key: Mapped[str | None] = mapped_column(String(100))
     count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -50,8 +50,7 @@ class User(UserMixin, db.Model):
     suspension_reason: Mapped[str | None] = mapped_column(Text)
     #: helpdesk: a public title shown in a staff member's badge instead of the role's label.
     title: Mapped[str | None] = mapped_column(String(60))
-    #: helpdesk: email about notifications: ``off``, ``immediate`` or ``daily`` (a digest).
-    email_notifications: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    # Email choices per kind of notification: forum.models.email_preferences.
     #: Set when the member deleted their account: the row stays (their posts and the
     #: moderation log point at it) with every personal field scrubbed, shown as
     #: "a former member" (forum.accounts.self_service.delete_account).

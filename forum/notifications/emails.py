@@ -1,8 +1,10 @@
 """Email about notifications: immediately (a delivery hook) or as a daily digest.
 
-Members choose in their settings: ``off``, ``immediate`` or ``daily``. Mail goes
-through the foundation's outbox or SMTP (:mod:`forum.mail`). ``Notification.emailed_at``
-records what was sent, so the digest is safe to run twice."""
+Members choose per category (:mod:`forum.notifications.preferences`): ``off``,
+``immediate`` or ``daily``. Mail goes through the foundation's outbox or SMTP
+(:mod:`forum.mail`). ``Notification.emailed_at`` records what was sent, so the digest is
+safe to run twice. Every mail carries a signed one-click unsubscribe link for its kind,
+in the body and in the ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers."""
 
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from forum.extensions import db
 from forum.mail import build_message, deliver, queue_mail
-from forum.models import Notification, User
+from forum.models import EmailPreference, Notification, User
 from forum.models.base import utcnow
+from forum.notifications import preferences
 
 DIGEST_MAX_ITEMS = 50
+SETTINGS_PATH = "/settings/notifications"
 
 
 def absolute(path: str) -> str:
@@ -27,31 +31,49 @@ def _brand() -> str:
     return current_app.config["BRAND_NAME"]
 
 
+def unsubscribe_url(user_id: int, kind: str) -> str:
+    return absolute(f"/unsubscribe/{preferences.unsubscribe_token(user_id, kind)}")
+
+
+def unsubscribe_headers(user_id: int, kind: str) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers: mail clients show an "Unsubscribe" button that
+    POSTs to the link, without the member signing in."""
+    headers = {"List-Unsubscribe": f"<{unsubscribe_url(user_id, kind)}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    mailto = current_app.config.get("UNSUBSCRIBE_MAILTO")
+    if mailto:
+        headers["List-Unsubscribe"] += f", <mailto:{mailto}?subject=unsubscribe>"
+    return headers
+
+
+def _footer(user_id: int, kind: str) -> str:
+    return (f"\n\nStop these emails ({preferences.describe(kind).lower()}): {unsubscribe_url(user_id, kind)}"
+            f"\nChange how we email you: {absolute(SETTINGS_PATH)}\n")
+
+
 def deliver_immediately(session: Session, notes: list[Notification]) -> None:
-    """Delivery hook (see ``forum.notify.delivery_hooks``): mail each
-    new notification to members who chose ``immediate``, once its row is committed."""
+    """Delivery hook (see ``forum.notify.delivery_hooks``): mail each new notification
+    whose category the member gets ``immediate``ly, once its row is committed."""
     pending = [n for n in notes if n.emailed_at is None]
     if not pending:
         return
-    users = {
-        u.id: u
-        for u in session.scalars(
-            select(User).where(
-                User.id.in_({n.user_id for n in pending}),
-                User.email_notifications == "immediate",
-                User.email_verified_at.is_not(None),
-            )
-        )
-    }
+    ids = [n.id for n in pending]
+    rows = session.execute(
+        select(Notification.id, User)
+        .join(User, User.id == Notification.user_id)
+        .outerjoin(EmailPreference, preferences.preference_join())
+        .where(Notification.id.in_(ids), User.email_verified_at.is_not(None), preferences.mode_column() == "immediate")
+    ).all()
+    users = {note_id: user for note_id, user in rows}
     messages = []
     now = utcnow()
     for note in pending:
-        user = users.get(note.user_id)
+        user = users.get(note.id)
         if user is None:
             continue
-        body = f"Hello {user.shown_name},\n\n{note.text}\n\n{absolute(note.url)}\n\nChange how we email you: {absolute('/settings')}\n"
+        body = f"Hello {user.shown_name},\n\n{note.text}\n\n{absolute(note.url)}" + _footer(user.id, note.category)
         subject = " ".join(f"[{_brand()}] {note.text}".split())[:200]  # no newlines in a header
-        messages.append(build_message(user.email, subject, body))
+        messages.append(build_message(user.email, subject, body, headers=unsubscribe_headers(user.id, note.category)))
         note.emailed_at = now
     if messages:
         app = current_app._get_current_object()
@@ -68,14 +90,15 @@ def deliver_immediately(session: Session, notes: list[Notification]) -> None:
 
 
 def send_digests() -> int:
-    """Queue one digest mail per ``daily`` member with notifications not yet emailed,
+    """Queue one digest mail per member with ``daily`` notifications not yet emailed,
     and mark them emailed. The caller commits; the mail leaves after the commit.
     Returns the number of digests."""
     rows = db.session.execute(
         select(Notification, User)
         .join(User, User.id == Notification.user_id)
+        .outerjoin(EmailPreference, preferences.preference_join())
         .where(
-            User.email_notifications == "daily",
+            preferences.mode_column() == "daily",
             User.email_verified_at.is_not(None),
             Notification.emailed_at.is_(None),
         )
@@ -86,6 +109,7 @@ def send_digests() -> int:
     for note, user in rows:
         by_user.setdefault(user.id, (user, []))[1].append(note)
     now = utcnow()
+    sent = 0
     for user, notes in by_user.values():
         lines = [f"- {n.text}\n  {absolute(n.url)}" for n in notes[-DIGEST_MAX_ITEMS:] if n.read_at is None]
         for n in notes:
@@ -97,8 +121,10 @@ def send_digests() -> int:
             f"Hello {user.shown_name},\n\nHere is what happened on {_brand()} since your last digest:\n\n"
             + "\n".join(lines)
             + (f"\n\n... and {more} more: {absolute('/notifications')}" if more > 0 else "")
-            + f"\n\nChange how we email you: {absolute('/settings')}\n"
+            + _footer(user.id, preferences.DIGEST)
         )
-        queue_mail(user.email, f"[{_brand()}] Your daily digest ({len(lines)} new)", body)
+        queue_mail(user.email, f"[{_brand()}] Your daily digest ({len(lines)} new)", body,
+                   headers=unsubscribe_headers(user.id, preferences.DIGEST))
+        sent += 1
     db.session.flush()
-    return sum(1 for user, notes in by_user.values() if any(n.read_at is None for n in notes))
+    return sent

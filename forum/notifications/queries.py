@@ -11,8 +11,10 @@ from forum.pagination import Page
 PER_PAGE = 30
 
 
-def notifications_page(user: User, page: int, per_page: int = PER_PAGE) -> Page:
-    """``user``'s notifications, newest first (two queries)."""
+def notifications_page(user: User, page: int, per_page: int | None = None) -> Page:
+    """``user``'s notifications, newest first (two queries). Replies are already grouped
+    by topic when written (one unread notification per topic counts them)."""
+    per_page = per_page or PER_PAGE
     base = select(Notification).where(Notification.user_id == user.id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     items = list(
@@ -21,6 +23,13 @@ def notifications_page(user: User, page: int, per_page: int = PER_PAGE) -> Page:
         )
     )
     return Page(items, page, per_page, total)
+
+
+def unread_count(user: User) -> int:
+    """How many of ``user``'s notifications are unread."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
 
 
 def own_notification(user: User, notification_id: int) -> Notification | None:

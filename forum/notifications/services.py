@@ -70,9 +70,16 @@ def on_post_created(post: Post) -> None:
     # The topic's author follows it by default, even without a stored row.
     subs.setdefault(topic.author_id, WATCHING)
     parent_author_id = post.parent.author_id if post.parent_id is not None else None
+    title = topic.title
+    # One unread notification per topic and member, counting the new replies.
+    common = dict(kind="reply", actor=author, url=post_path(post), topic=topic, group_key=f"replies:{topic.id}",
+                  grouped_text=lambda n: f"{n} new replies in “{title}”.")
     if parent_author_id is not None and subs.get(parent_author_id) != MUTED:
-        notify([parent_author_id], kind="reply", actor=author, url=post_path(post),
-               text=f"{author.shown_name} replied to your post in “{topic.title}”.")
-    watchers = [uid for uid, state in subs.items() if state == WATCHING and uid != parent_author_id]
-    notify(watchers, kind="reply", actor=author, url=post_path(post),
-           text=f"{author.shown_name} replied in “{topic.title}”.")
+        notify([parent_author_id], category="replies", text=f"{author.shown_name} replied to your post in “{title}”.",
+               **common)
+    if subs.get(topic.author_id) == WATCHING:
+        notify([topic.author_id], category="replies", text=f"{author.shown_name} replied in your topic “{title}”.",
+               **common)
+    watchers = [uid for uid, state in subs.items()
+                if state == WATCHING and uid not in (parent_author_id, topic.author_id)]
+    notify(watchers, category="watched", text=f"{author.shown_name} replied in “{title}”.", **common)

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum import personal_data
+from forum import personal_data, unread
 from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
@@ -102,6 +102,7 @@ def view_topic(topic_id: int, slug: str | None = None):
     first, page = queries.topic_page(topic, page_no)
     if page_no > page.pages:
         abort(404)
+    unread.viewing_topic(topic.id)  # its notifications are read now (written after the page)
     return render_template(
         "topics/view_topic.html",
         topic=topic,

@@ -16,7 +16,7 @@ from tests.conftest import csrf_token
 
 
 def set_display_name(client, name):
-    return client.post("/settings", data={"display_name": name, "email_notifications": "off",
+    return client.post("/settings", data={"display_name": name,
                                           "csrf_token": csrf_token(client, "/settings")})
 
 

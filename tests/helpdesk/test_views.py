@@ -197,22 +197,21 @@ def test_set_title_cli(app, runner, thread):
 
 def test_settings_page_saves_and_refuses_staff_names(app, client, signed_in):
     user = signed_in("member", username="settler")
-    resp = client.post("/settings", data={"display_name": "Ｏ２ Ｓｕｐｐｏｒｔ", "email_notifications": "daily",
+    resp = client.post("/settings", data={"display_name": "Ｏ２ Ｓｕｐｐｏｒｔ",
                                           "csrf_token": csrf_token(client, "/settings")})
     assert resp.status_code == 422
     assert "could be mistaken for our staff" in resp.get_data(as_text=True)
-    resp = client.post("/settings", data={"display_name": "  Sam  Smith ", "email_notifications": "daily",
+    resp = client.post("/settings", data={"display_name": "  Sam  Smith ",
                                           "csrf_token": csrf_token(client, "/settings")})
     assert resp.status_code == 302
     with app.app_context():
         saved = db.session.get(User, user["id"])
-        assert (saved.display_name, saved.email_notifications) == ("Sam Smith", "daily")
+        assert saved.display_name == "Sam Smith"
     doc = page(client.get("/settings"))
     assert doc.one("input", id="display_name").get("value") == "Sam Smith"
 
 
-@pytest.mark.parametrize("data", [{"email_notifications": "hourly"}, {"display_name": "x" * 51, "email_notifications": "off"},
-                                  {"display_name": "bad\x00", "email_notifications": "off"}])
+@pytest.mark.parametrize("data", [{"display_name": "x" * 51}, {"display_name": "bad\x00"}])
 def test_settings_bad_input_is_422(client, signed_in, data):
     signed_in("member", username="settler")
     resp = client.post("/settings", data={**data, "csrf_token": csrf_token(client, "/settings")})
