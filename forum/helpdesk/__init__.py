@@ -7,7 +7,7 @@ bp = Blueprint("helpdesk", __name__)
 #: ``forum helpdesk set-title``
 helpdesk_cli = Blueprint("helpdesk_cli", __name__, cli_group="helpdesk")
 
-from forum.helpdesk import cli, receivers, views  # noqa: E402,F401
+from forum.helpdesk import cli, receivers, tools_views, views  # noqa: E402,F401
 
 #: What the app factory registers for this feature.
 blueprints = (bp, helpdesk_cli)
