@@ -1,5 +1,6 @@
 """The help desk: official answers, accepted solutions and the resolved state,
-satisfaction, kudos, the staff response queue with claims, and staff badge titles."""
+satisfaction, kudos, the staff response queue with claims, and staff badge titles;
+the staff tools (internal notes, saved replies, assignment, private cases)."""
 
 from flask import Blueprint
 

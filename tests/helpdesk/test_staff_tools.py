@@ -466,6 +466,7 @@ def test_escalate_and_close_with_a_public_note(app, client, client_for, auth, si
         assert "12345678" not in html
     # Public moderation log: the escalation, never the content.
     log_html = _text(app.test_client().get("/moderation-log"))
+    assert "Took a topic to a private case with the asker" in log_html
     assert "12345678" not in log_html
     # Staff close the case from the conversation page, with a public resolution note.
     conv_page = page(client.get(f"/messages/{conv_id}"))
