@@ -5,7 +5,7 @@ posts: nothing sends a post or search signal for them, so they never reach the
 search outbox, feeds, mails, member notifications or any public page.
 
 Assignment reuses ``Topic.claimed_by_id`` (an agent's claim lasts until they release
-it or answer the topic); the index below serves the staff queue's "mine" filter.
+it or answer the topic); the index below serves the staff queue's assignment filters.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from forum.models.base import UTCDateTime, utcnow
 from forum.models.topics import Topic
 from forum.models.users import User
 
-#: The staff queue's "mine": the topics assigned to one agent.
-Index("ix_topics_claimed_by_id", Topic.claimed_by_id)
+#: The staff queue's "mine" and "unassigned" (``claimed_by_id`` = the agent, or NULL),
+#: oldest waiting first: the queue's own index with the assignee in front.
+Index("ix_topics_staff_queue_assignee", Topic.claimed_by_id, Topic.has_staff_reply, Topic.is_resolved,
+      Topic.created_at, Topic.id)
 
 
 class InternalNote(db.Model):

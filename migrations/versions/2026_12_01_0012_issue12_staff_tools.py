@@ -45,7 +45,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_replies")),
     )
     op.create_index("ix_saved_replies_archived_title", "saved_replies", ["is_archived", "title"], unique=False)
-    op.create_index("ix_topics_claimed_by_id", "topics", ["claimed_by_id"], unique=False)
+    op.create_index("ix_topics_staff_queue_assignee", "topics",
+                    ["claimed_by_id", "has_staff_reply", "is_resolved", "created_at", "id"], unique=False)
     # Claims used to lapse after 30 minutes; now they last until released or answered.
     # Claims that had lapsed must not come back as assignments.
     topics = sa.table("topics", sa.column("claimed_by_id", sa.Integer()), sa.column("claimed_at", sa.DateTime(timezone=True)))
@@ -56,7 +57,7 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index("ix_topics_claimed_by_id", table_name="topics")
+    op.drop_index("ix_topics_staff_queue_assignee", table_name="topics")
     op.drop_index("ix_saved_replies_archived_title", table_name="saved_replies")
     op.drop_table("saved_replies")
     op.drop_index("ix_internal_notes_topic", table_name="internal_notes")
