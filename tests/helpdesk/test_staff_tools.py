@@ -530,3 +530,17 @@ def test_bad_escalations_store_nothing(app, client, signed_in, thread, post_form
     assert _count(app, ModerationLogEntry) == 0
     with app.app_context():
         assert db.session.get(Topic, thread["topic"]).private_contact_at is None
+
+
+def test_a_public_note_with_personal_data_posts_once_confirmed(app, client, signed_in, thread, post_form):
+    signed_in("staff")
+    _escalate(post_form, thread)
+    with app.app_context():
+        conv_id = db.session.scalar(select(Conversation.id))
+    note = "Refund sent; call 07700 900123 if it has not arrived."
+    assert post_form(f"/messages/{conv_id}/close-case", {"note": note}).status_code == 422
+    resp = post_form(f"/messages/{conv_id}/close-case", {"note": note, "confirm_public": "y"})
+    assert resp.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Post.id)).where(Post.body == note)) == 1
+        assert db.session.get(Conversation, conv_id).is_closed
