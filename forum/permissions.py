@@ -475,3 +475,66 @@ def can_view_account_deletions(user: User | None, obj: Any = None) -> bool:
 
 
 PREDICATES.update({f.__name__: f for f in (can_delete_own_account, can_view_account_deletions)})
+
+
+# --- helpdesk staff tools (internal notes, saved replies, assignment, private cases) ---
+
+
+# Internal notes inside a topic are read and written by the Customer Care team and
+# moderators (every staff role); never by members, never by visitors.
+def can_view_internal_notes(user: User | None, topic: Topic | None = None) -> bool:
+    return _is_staff(user)
+
+
+def can_write_internal_note(user: User | None, topic: Topic | None = None) -> bool:
+    return _is_staff(user)
+
+
+# The team's saved replies are kept (listed, written, archived) by staff roles.
+def can_manage_saved_replies(user: User | None, obj: Any = None) -> bool:
+    return _is_staff(user)
+
+
+# Using a saved reply fills the reply form: staff who may reply to the topic.
+def can_use_saved_reply(user: User | None, topic: Topic | None = None) -> bool:
+    return _is_staff(user) and can_reply_to_topic(user, topic)
+
+
+# A claim is released by the agent who holds it (another agent takes it over by
+# claiming it themselves).
+def can_release_topic(user: User | None, topic: Topic | None = None) -> bool:
+    return _is_staff(user) and topic is not None and topic.claimed_by_id == user.id
+
+
+# Escalating a topic to a private case opens a team conversation with the asker:
+# the Customer Care team only (moderators do not do account casework), and never
+# with an asker who is in the team themselves.
+def can_escalate_topic(user: User | None, topic: Topic | None = None) -> bool:
+    if not _is_care_team(user) or not can_message_user(user, None):
+        return False
+    return topic is None or (topic.author is not None and not _is_care_team(topic.author))
+
+
+# Closing a private case (a team conversation with a topic's asker, about that
+# topic), optionally with a public resolution note: the Customer Care team.
+def can_close_private_case(user: User | None, conversation: Any = None) -> bool:
+    if not _is_care_team(user) or not can_close_conversation(user, conversation):
+        return False
+    topic = conversation.topic
+    return conversation.is_team and topic is not None and conversation.member_id == topic.author_id
+
+
+PREDICATES.update(
+    {
+        f.__name__: f
+        for f in (
+            can_view_internal_notes,
+            can_write_internal_note,
+            can_manage_saved_replies,
+            can_use_saved_reply,
+            can_release_topic,
+            can_escalate_topic,
+            can_close_private_case,
+        )
+    }
+)

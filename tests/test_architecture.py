@@ -47,7 +47,7 @@ def test_no_feature_imports_another_features_views_or_private_names():
 
 
 def _view_modules():
-    return sorted(arch.FORUM.glob("*/views.py")) + sorted(arch.FORUM.glob("topics/edit.py"))
+    return sorted(arch.FORUM.glob("*/views.py")) + sorted(arch.FORUM.glob("*/*_views.py")) + sorted(arch.FORUM.glob("topics/edit.py"))
 
 
 @pytest.mark.parametrize("path", _view_modules(), ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -374,3 +374,93 @@ def test_the_checker_catches_unsafe_markup():
     ]:
         with pytest.raises(AssertionError):
             assert_page_safe(Fake(wrap.format(bad)), bad)
+
+
+# --- staff tools: internal notes and saved replies (issue 12) --------------------------
+
+
+def _expect_note_refused(text: str) -> bool:
+    from forum.helpdesk.notes import NOTE_MAX
+
+    body = text.replace("\r\n", "\n")
+    return not body.strip() or len(body) > NOTE_MAX or "\x00" in body
+
+
+def _expect_saved_refused(text: str) -> bool:
+    from forum.helpdesk.saved_replies import BODY_MAX, TITLE_MAX
+
+    title, body = " ".join(text.split()), text.replace("\r\n", "\n")
+    return not 1 <= len(title) <= TITLE_MAX or not body.strip() or len(body) > BODY_MAX or "\x00" in text
+
+
+def test_every_entry_as_an_internal_note_and_a_saved_reply(app, corpus, setup_ids, make_user):
+    """Staff see notes on the topic page and saved replies on their page and in the
+    filled-in reply form: nothing executable, whatever the text."""
+    from forum.helpdesk import notes, saved_replies
+    from forum.helpdesk.services import HelpdeskError
+
+    staff = make_user("corpus_staff", role="staff")
+    noted, saved = {}, {}
+    with app.app_context():
+        agent = db.session.get(User, staff["id"])
+        topic = services.create_topic(db.session.get(Category, setup_ids["category"]),
+                                      author=db.session.get(User, setup_ids["author"]), title="Notes corpus", body="Notes below.")
+        for entry in corpus:
+            try:
+                noted[notes.add_note(topic, author=agent, body=entry.text).id] = entry
+            except HelpdeskError:
+                assert _expect_note_refused(entry.text), f"note refused: {entry}"
+            else:
+                assert not _expect_note_refused(entry.text), f"note accepted: {entry}"
+            try:
+                saved[saved_replies.create_saved_reply(actor=agent, title=entry.text, body=entry.text).id] = entry
+            except HelpdeskError:
+                assert _expect_saved_refused(entry.text), f"saved reply refused: {entry}"
+            else:
+                assert not _expect_saved_refused(entry.text), f"saved reply accepted: {entry}"
+        db.session.commit()
+        path, topic_id = f"/t/{topic.id}-{topic.slug}", topic.id
+    assert len(noted) > len(corpus) * 0.9
+    assert len(saved) > len(corpus) * 0.9
+    client = app.test_client()
+    assert AuthActions(client).login("corpus_staff").status_code == 302
+    with pytest.MonkeyPatch.context() as mp:
+        from forum.helpdesk import notes as notes_module
+
+        mp.setattr(notes_module, "NOTES_SHOWN", len(corpus) + 10)
+        doc = assert_page_safe(client.get(path), "topic page with every corpus entry as an internal note")
+    shown = {int(a.id.split("-")[1]) for a in doc.find_all("article", cls="internal-note")}
+    assert set(noted) <= shown
+    assert_page_safe(client.get("/staff/saved-replies"), "saved replies page with every corpus entry")
+    assert_page_safe(client.get(f"/t/{topic_id}/saved-reply"), "saved-reply picker with every corpus title")
+    for reply_id in sorted(saved)[:: max(1, len(saved) // 60)]:
+        resp = client.get(f"/t/{topic_id}/saved-reply?reply={reply_id}")
+        assert resp.status_code == 200
+        assert_page_safe(resp, f"reply form filled from {saved[reply_id]}")
+        assert_page_safe(client.get(f"/staff/saved-replies/{reply_id}/edit"), f"saved reply edit form {saved[reply_id]}")
+
+
+def test_sample_notes_and_saved_replies_through_the_forms(app, client, corpus_files, setup_ids, make_user):
+    make_user("corpus_agent", role="staff")
+    AuthActions(client).login("corpus_agent")
+    token = csrf_token(client, "/")
+    with app.app_context():
+        topic = services.create_topic(db.session.get(Category, setup_ids["category"]),
+                                      author=db.session.get(User, setup_ids["author"]), title="Notes by form", body="Body")
+        db.session.commit()
+        topic_id = topic.id
+    for entry in _sample(corpus_files):
+        resp = _post(client, f"/t/{topic_id}/notes", {"body": entry.value}, token)
+        if _expect_note_refused(entry.text):
+            assert resp.status_code == 422, f"note {entry}: {resp.status_code}"
+            assert_page_safe(resp, f"note form redisplaying {entry}")
+        else:
+            assert resp.status_code == 302, f"note {entry}: {resp.status_code}"
+        resp = _post(client, "/staff/saved-replies/new", {"title": entry.value, "body": entry.value}, token)
+        if _expect_saved_refused(entry.text):
+            assert resp.status_code == 422, f"saved reply {entry}: {resp.status_code}"
+            assert_page_safe(resp, f"saved reply form redisplaying {entry}")
+        else:
+            assert resp.status_code == 302, f"saved reply {entry}: {resp.status_code}"
+    assert_page_safe(client.get(f"/t/{topic_id}"), "topic page with the sampled notes")
+    assert_page_safe(client.get("/staff/saved-replies"), "saved replies page with the sampled entries")

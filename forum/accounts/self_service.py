@@ -388,6 +388,9 @@ USER_REFERENCES = {
     "qa_event_subscriptions.user_id": "delete",
     "incident_follows.user_id": "delete",
     "posts.author_id": "keep",
+    "internal_notes.author_id": "keep",  # staff only; staff roles cannot delete themselves
+    "saved_replies.created_by_id": "keep",
+    "saved_replies.updated_by_id": "keep",
     "posts.hidden_by_id": "keep",
     "topics.author_id": "keep",
     "topics.last_poster_id": "keep",

@@ -28,7 +28,28 @@ def seed_helpdesk(users: dict[str, User]) -> None:
         for fan in ("marco.r", "niamh.d"):
             if fan in users:
                 services.give_kudos(mast, user=users[fan])
+    seed_staff_tools(users)
     refund = _reply("Charged twice", users["care.tom"]) if "care.tom" in users else None
     if refund is not None and "oldphone_owen" in users:
         services.accept_solution(refund, actor=users["oldphone_owen"])
         services.rate_satisfaction(refund.topic, user=users["oldphone_owen"], answer="yes", comment="Refund arrived.")
+
+
+def seed_staff_tools(users: dict[str, User]) -> None:
+    """Two saved replies and an internal note (staff only) on the mast topic."""
+    from forum.helpdesk import notes, saved_replies
+
+    agent = users.get("care.priya")
+    if agent is None:
+        return
+    saved_replies.create_saved_reply(
+        actor=agent, title="Reset network settings",
+        body="Hi {name}, sorry about the trouble. Please try *Settings → General → Reset network settings*, "
+             "then restart your phone. Let us know how it goes!\n\n{agent}, Customer Care")
+    saved_replies.create_saved_reply(
+        actor=agent, title="We need to check your account",
+        body="Hi {name}, thanks for the details. We need to look at your account, so we will message you "
+             "privately. Please never post your account number here.")
+    mast = _reply("No 4G indoors", agent)
+    if mast is not None:
+        notes.add_note(mast.topic, author=agent, body="Mast upgrade ticket NET-4411; network team says done Friday.")

@@ -1,11 +1,21 @@
 """Help-desk forms: validation only."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from forum.helpdesk.notes import NOTE_EMPTY, NOTE_MAX, NOTE_TOO_LONG
+from forum.helpdesk.saved_replies import BODY_EMPTY as SAVED_BODY_EMPTY
+from forum.helpdesk.saved_replies import BODY_MAX as SAVED_BODY_MAX
+from forum.helpdesk.saved_replies import BODY_TOO_LONG as SAVED_BODY_TOO_LONG
+from forum.helpdesk.saved_replies import TITLE_MAX as SAVED_TITLE_MAX
+from forum.helpdesk.saved_replies import TITLE_MESSAGE as SAVED_TITLE_MESSAGE
 from forum.helpdesk.services import COMMENT_MAX
-from forum.text import REASON_MAX
+from forum.markup import MAX_BODY_LENGTH
+from forum.messages.services import MESSAGE_EMPTY, MESSAGE_MAX, MESSAGE_TOO_LONG, SUBJECT_LENGTH, SUBJECT_MAX
+from forum.text import REASON_MAX, collapse_whitespace, normalise_newlines
+
+NOTE_PUBLIC_TOO_LONG = f"The resolution note is at most {MAX_BODY_LENGTH:,} characters long."
 
 
 class OfficialAnswerForm(FlaskForm):
@@ -21,3 +31,31 @@ class SatisfactionForm(FlaskForm):
                         validators=[DataRequired("Answer Yes or No.")])
     comment = TextAreaField("Anything to add? (optional)", validators=[Optional(), Length(max=COMMENT_MAX)])
 
+
+
+# --- staff tools (validation only; the services check the same limits) ---
+
+
+class InternalNoteForm(FlaskForm):
+    body = TextAreaField("Internal note (staff only)", filters=[normalise_newlines],
+                         validators=[DataRequired(NOTE_EMPTY), Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
+
+
+class SavedReplyForm(FlaskForm):
+    title = StringField("Title", filters=[collapse_whitespace],
+                        validators=[DataRequired(SAVED_TITLE_MESSAGE), Length(max=SAVED_TITLE_MAX, message=SAVED_TITLE_MESSAGE)])
+    body = TextAreaField("Reply text", filters=[normalise_newlines],
+                         validators=[DataRequired(SAVED_BODY_EMPTY), Length(max=SAVED_BODY_MAX, message=SAVED_BODY_TOO_LONG)])
+
+
+class EscalateForm(FlaskForm):
+    subject = StringField("Subject", filters=[collapse_whitespace],
+                          validators=[DataRequired(SUBJECT_LENGTH), Length(max=SUBJECT_MAX, message=SUBJECT_LENGTH)])
+    body = TextAreaField("Message to the asker", filters=[normalise_newlines],
+                         validators=[DataRequired(MESSAGE_EMPTY), Length(max=MESSAGE_MAX, message=MESSAGE_TOO_LONG)])
+
+
+class CloseCaseForm(FlaskForm):
+    note = TextAreaField("Public resolution note (optional, posted in the topic as your reply)",
+                         filters=[normalise_newlines],
+                         validators=[Optional(), Length(max=MAX_BODY_LENGTH, message=NOTE_PUBLIC_TOO_LONG)])

@@ -9,7 +9,7 @@ from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.helpdesk import services
+from forum.helpdesk import assignment
 from forum.models import Kudos, Post, Topic, TopicSubscription, User
 from forum.models.base import utcnow
 
@@ -92,10 +92,11 @@ def _waiting_filter(category_id: int | None):
     return conds
 
 
-def staff_queue(page: int, category_id: int | None = None) -> Queue:
+def staff_queue(page: int, category_id: int | None = None, *, show: str = "all", viewer_id: int | None = None) -> Queue:
     """Topics without a staff reply or an answer, oldest first. Two queries, each
-    walking the ``ix_topics_staff_queue*`` index: the page and a capped count."""
-    conds = _waiting_filter(category_id)
+    walking the ``ix_topics_staff_queue*`` index: the page and a capped count.
+    ``show``: all, mine (claimed by ``viewer_id``) or unassigned (assignment.py)."""
+    conds = _waiting_filter(category_id) + assignment.queue_conditions(show, viewer_id)
     rows = list(
         db.session.scalars(
             select(Topic)
@@ -110,11 +111,7 @@ def staff_queue(page: int, category_id: int | None = None) -> Queue:
         select(func.count()).select_from(select(Topic.id).where(*conds).limit(QUEUE_COUNT_CAP).subquery())
     ) or 0
     now = utcnow()
-    since = now - timedelta(minutes=services.CLAIM_MINUTES)
-    entries = [
-        QueueEntry(t, now - t.created_at, t.claimed_at is not None and t.claimed_at > since)
-        for t in rows[:QUEUE_PER_PAGE]
-    ]
+    entries = [QueueEntry(t, now - t.created_at, t.claimed_by_id is not None) for t in rows[:QUEUE_PER_PAGE]]
     return Queue(entries, page, len(rows) > QUEUE_PER_PAGE, waiting)
 
 

@@ -1,12 +1,13 @@
 """Signal receivers, connected once at import."""
 
 from forum import signals
-from forum.helpdesk import services
+from forum.helpdesk import assignment, services
 
 
 @signals.post_created.connect
 def _post_created(post, **kwargs) -> None:
     services.on_post_created(post)
+    assignment.on_post_created(post)
 
 
 @signals.post_hidden.connect

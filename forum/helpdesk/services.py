@@ -1,10 +1,8 @@
 """Help-desk writes: official answers, accepted solutions, satisfaction, kudos,
-staff replies for the queue, claims and badge titles. Services check permissions, write and
-flush; the caller commits. Notifications go through :func:`notify` (after commit)."""
+staff replies for the queue and badge titles (claims: ``assignment.py``). Services
+check permissions, write and flush; the caller commits. Notifications go through :func:`notify` (after commit)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -18,7 +16,6 @@ from forum.models.base import utcnow
 from forum.notify import notify
 from forum.permissions import (
     can_accept_solution,
-    can_claim_topic,
     can_give_kudos,
     can_mark_official_answer,
     can_rate_satisfaction,
@@ -29,7 +26,6 @@ from forum.text import clean_block, clean_line, clean_reason
 COMMENT_MAX = 1000
 TITLE_MAX = 60
 SATISFACTION_CHOICES = ("yes", "no")
-CLAIM_MINUTES = 30
 KUDOS_TWICE_MESSAGE = "You already gave kudos to this post."
 HIDDEN_ANSWER_NOTE = "The answer that resolved this topic was hidden by a moderator, so the topic is unresolved again."
 
@@ -191,20 +187,6 @@ def on_post_created(post: Post) -> None:
     if not post.is_first and post.author.is_staff and not post.topic.has_staff_reply:
         post.topic.has_staff_reply = True
         db.session.flush()
-
-
-def claim_topic(topic: Topic, *, actor: User) -> None:
-    """Say "I'm answering this one": other staff see the claim for 30 minutes."""
-    if not can_claim_topic(actor, topic):
-        raise PermissionDenied("Only staff can claim topics.")
-    topic.claimed_by_id = actor.id
-    topic.claimed_at = utcnow()
-    db.session.flush()
-
-
-def active_claim(topic: Topic, now=None) -> bool:
-    now = now or utcnow()
-    return topic.claimed_at is not None and topic.claimed_at > now - timedelta(minutes=CLAIM_MINUTES)
 
 
 def set_title(user: User, title: str | None) -> None:

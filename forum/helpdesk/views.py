@@ -7,7 +7,7 @@ from sqlalchemy import select
 from forum.actions import action
 from forum.extensions import db
 from forum.forms import EmptyForm, require_valid
-from forum.helpdesk import bp, forms, queries, services
+from forum.helpdesk import assignment, bp, forms, queries, services
 from forum.models import Category, Post, Topic
 from forum.permissions import (
     can_accept_solution,
@@ -18,7 +18,7 @@ from forum.permissions import (
     can_view_staff_queue,
     require,
 )
-from forum.web import page_arg
+from forum.web import page_arg, safe_next
 
 
 def _to_post(post: Post):
@@ -91,36 +91,39 @@ def kudos(post_id: int):
 
 @bp.route("/staff/queue")
 def staff_queue():
-    """Topics waiting for a first staff reply, oldest first (staff)."""
+    """Topics waiting for a first staff reply, oldest first (staff); ?show=mine/unassigned/all."""
     require(can_view_staff_queue, current_user)
+    show = request.args.get("show", "all")
+    if show not in assignment.QUEUE_FILTERS:
+        abort(400, "Show one of: all, mine, unassigned.")
     slug = request.args.get("category", "")[:80]
     category = None
     if slug:
         category = db.session.scalar(select(Category).where(Category.slug == slug)) if "\x00" not in slug else None
         if category is None:
             abort(404)
-    queue = queries.staff_queue(page_arg(), category.id if category else None)
+    queue = queries.staff_queue(page_arg(), category.id if category else None, show=show, viewer_id=current_user.id)
     if queue.page > 1 and not queue.entries:
         abort(404)
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
     return render_template("helpdesk/staff_queue.html", queue=queue, category=category, categories=categories,
-                           claim_form=EmptyForm())
+                           claim_form=EmptyForm(), show=show)
 
 
 @bp.route("/t/<id:topic_id>/claim", methods=["POST"])
 def claim(topic_id: int):
-    """Claim a topic from the queue for 30 minutes (staff)."""
+    """Claim a topic: it is yours until you release or answer it (staff). Back to
+    ``next`` (the queue page it was claimed from) or the topic."""
     topic = db.get_or_404(Topic, topic_id)
     require(can_claim_topic, current_user, topic)
     require_valid(EmptyForm())
-    other = topic.claimed_by if services.active_claim(topic) and topic.claimed_by_id != current_user.id else None
     with action() as done:
-        services.claim_topic(topic, actor=current_user)
+        other = assignment.claim_topic(topic, actor=current_user)
     if done and other is not None:
-        flash(f"{other.shown_name} had claimed this topic in the last 30 minutes; it is now yours.", "info")
+        flash(f"{other.shown_name} had claimed “{topic.title}”; it is now yours.", "info")
     elif done:
-        flash("You claimed this topic for 30 minutes.", "success")
-    return _to_topic(topic)
+        flash(f"You claimed “{topic.title}”: it is yours until you release or answer it.", "success")
+    return redirect(safe_next(url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug)))
 
 
 # --- helpers the shared templates call (topic page, category page, profile) ---

@@ -26,6 +26,7 @@ from forum.models.qa_events import (
 )
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
+from forum.models.staff_tools import InternalNote, SavedReply
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
@@ -61,6 +62,7 @@ __all__ = [
     "ConversationEvent",
     "ConversationParticipant",
     "Message",
+    "InternalNote",
     "Kudos",
     "ModerationLogEntry",
     "Notification",
@@ -69,6 +71,7 @@ __all__ = [
     "SearchDeflection",
     "SearchEvent",
     "SearchOutbox",
+    "SavedReply",
     "SearchSynonym",
     "Topic",
     "TopicContact",

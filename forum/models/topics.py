@@ -102,7 +102,8 @@ class Topic(db.Model):
     satisfaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when anyone acting for the brand replies; the staff queue lists topics without one.
     has_staff_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    #: The staff member who said "I'm on it", and when (a claim lasts 30 minutes).
+    #: The agent the topic is assigned to, and since when (until they release or answer it;
+    #: forum.helpdesk.assignment).
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

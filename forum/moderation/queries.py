@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "unpin_topic": "Unpinned a topic",
     "merge_topic": "Merged a topic",
     "mark_official_answer": "Marked the official answer",
+    "escalate_private_case": "Took a topic to a private case with the asker",
+    "close_private_case": "Closed a private case",
     "link_topic_to_incident": "Moved a topic into an incident",
     "merge_question": "Merged a Q&A question",
     "reject_question": "Declined a Q&A question",

@@ -74,7 +74,7 @@ def test_staff_contact_member_privately_from_topic(live_server, new_page, javasc
     # The topic shows the public notice, never the content, to anyone.
     reader = new_page(javascript=javascript)
     reader.goto(live_server.url + topic_path)
-    expect(reader.locator(".private-contact")).to_have_text("Customer Care has contacted you privately.")
+    expect(reader.locator(".private-contact")).to_have_text("Customer Care is handling this privately.")
     expect(reader.locator("main")).not_to_contain_text("double charge")
     expect(reader.locator("main")).not_to_contain_text("LS1 4DY")
 

@@ -63,7 +63,9 @@ def test_staff_start_from_topic_shows_public_notice_without_content(client_for, 
     }, f"/messages/new?to=member_u&topic={topic_id}")
     assert resp.status_code == 302
     public = _text(client.get(f"/t/{topic_id}"))
-    assert "Customer Care has contacted you privately" in public
+    assert "Customer Care is handling this privately" in public
+    assert "contacted you privately" not in public  # only the member contacted reads that
+    assert "Customer Care has contacted you privately" in _text(client_for(people["member"]).get(f"/t/{topic_id}"))
     assert "refunded" not in public
     assert "Your bill" not in public
     # Members and moderators do not get the "message privately" link (DMs off).

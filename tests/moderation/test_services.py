@@ -171,6 +171,8 @@ def test_no_code_assigns_member_text_outside_the_edit_service():
         ("forum/incidents/services.py", "correct_update"),
         # Answer.body: an executive's Q&A answer, every change kept as an AnswerRevision.
         ("forum/qa_events/services.py", "update_answer"),
+        # SavedReply.title/body: the team's own canned answers (staff tools), never member text.
+        ("forum/helpdesk/saved_replies.py", "update_saved_reply"),
     }
     guarded = {"body", "body_html", "title"}
     found = set()
