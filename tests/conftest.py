@@ -68,6 +68,9 @@ def app(database_url, tmp_path_factory):
             # A tiny scrypt cost (production: N=2^17, ~0.3 s a hash); tests that check the
             # real cost ask for ``real_hashing`` (tests/accounts/conftest.py).
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            # Staff fixtures sign in with a password only; the two-factor tests turn this
+            # on (the ``staff_2fa`` fixture, tests/accounts/test_two_factor.py).
+            "STAFF_2FA_REQUIRED": False,
         }
     )
     app.instance_path = str(instance)

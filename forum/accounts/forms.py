@@ -66,3 +66,15 @@ class SettingsForm(FlaskForm):
                  SelectChoice("daily", "In a daily digest")],
         validators=[DataRequired("Choose how we email you.")],
     )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """One code: six digits from the authenticator app, or a recovery code (the
+    service parses it, so every bad shape gets the same plain message)."""
+
+    code = StringField("Code", validators=[DataRequired("Enter the code from your authenticator app."),
+                                           Length(max=32, message="A code is at most 32 characters long.")])
+
+
+class ResetTwoFactorForm(FlaskForm):
+    reason = StringField("Reason (recorded in the moderation log)", validators=[Optional(), Length(max=500)])

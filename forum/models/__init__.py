@@ -25,10 +25,14 @@ from forum.models.qa_events import (
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.topics import Category, Post, Topic
+from forum.models.two_factor import RecoveryCode, SubmissionRecord, TwoFactor
 from forum.models.users import ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
     "AccountEvent",
+    "RecoveryCode",
+    "SubmissionRecord",
+    "TwoFactor",
     "UserSession",
     "FLAG_REASONS",
     "Appeal",

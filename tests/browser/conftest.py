@@ -56,6 +56,8 @@ def _start(tmp: Path, name: str) -> tuple[LiveServer, BaseWSGIServer, threading.
             "SECRET_KEY": f"browser-{name}",
             "MAIL_OUTBOX": str(outbox),
             "RATELIMIT_ENABLED": False,
+            # The journeys sign staff in with a password; test_two_factor_journey turns it on.
+            "STAFF_2FA_REQUIRED": False,
         }
     )
     app.instance_path = str(tmp)
