@@ -11,6 +11,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -74,6 +75,7 @@ def app(database_url, tmp_path_factory):
         }
     )
     app.instance_path = str(instance)
+    app.test_client_class = FormClient
     # Whoosh's RamStorage spills to <tmp>/MAIN.tmp, which every process on the host
     # shares (other checkouts' suites delete it mid-write): give this run its own.
     import tempfile
@@ -88,6 +90,37 @@ def app(database_url, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+class FormClient(FlaskClient):
+    """The test client, posting forms as a browser does: a posting form's hidden
+    one-time ``submission_token`` (forum.idempotency) goes with every POST of form
+    data that does not name one itself. The idempotency tests pass their own tokens
+    (or an empty one) to check what a repeated or forged submit does."""
+
+    def post(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if isinstance(data, dict) and "submission_token" not in data:
+            token = submission_token_for(self)
+            if token:
+                kwargs["data"] = {**data, "submission_token": token}
+        return super().post(*args, **kwargs)
+
+
+def submission_token_for(client) -> str | None:
+    """A fresh one-time submission token for the member signed in on ``client``."""
+    from forum import idempotency
+    from forum.accounts.sessions import hash_token
+    from forum.models import UserSession
+
+    with client.session_transaction() as sess:
+        token = sess.get("_user_id")
+    if not token:
+        return None
+    with client.application.test_request_context():
+        user_id = db.session.scalar(
+            db.select(UserSession.user_id).where(UserSession.token_hash == hash_token(token)))
+        return idempotency.new_token(user_id) if user_id is not None else None
 
 
 @pytest.fixture(autouse=True)

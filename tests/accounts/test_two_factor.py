@@ -93,7 +93,8 @@ def test_staff_first_sign_in_goes_to_enrolment_with_qr_and_uri(app, client, make
     secret = _secret_from(html)
     assert f"<code class=\"totp-secret\">{secret}</code>" in html
     assert 'name="code"' in html
-    assert "otpauth://totp/" in html and "issuer=" in html
+    assert "otpauth://totp/" in html
+    assert "issuer=" in html
     # Reloading shows the same key, and nothing is stored before a right code.
     assert _secret_from(text(client.get("/settings/two-factor"))) == secret
     with app.app_context():
@@ -107,7 +108,8 @@ def test_enrolment_confirms_with_a_code_and_shows_ten_recovery_codes_once(app, c
     secret, codes, resp = enrol(client)
     assert "Two-factor sign-in is on" in text(resp)
     assert resp.headers["Cache-Control"] == "no-store"
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     with app.app_context():
         stored = list(db.session.scalars(select(RecoveryCode.code_hash)))
         assert len(stored) == 10
@@ -141,7 +143,8 @@ def test_later_sign_in_asks_for_a_code_after_the_password(app, client, enrolled_
     resp = AuthActions(client).login("carol")
     assert urlsplit(resp.headers["Location"]).path == "/login/code"
     page = client.get("/login/code")
-    assert page.status_code == 200 and "Enter your sign-in code" in text(page)
+    assert page.status_code == 200
+    assert "Enter your sign-in code" in text(page)
     assert staff_page_status(client) == 302  # refused before the code
     with app.app_context():
         row = db.session.scalars(select(UserSession).order_by(UserSession.id.desc())).first()
@@ -164,9 +167,11 @@ def test_staff_action_refused_before_the_second_step(app, client, enrolled_staff
 
         cat_id = db.session.scalar(select(Category.id))
     resp = client.post("/incidents/new", data={"csrf_token": csrf_token(client, "/login/code"), "title": "Outage"})
-    assert resp.status_code == 302 and urlsplit(resp.headers["Location"]).path == "/login/code"
+    assert resp.status_code == 302
+    assert urlsplit(resp.headers["Location"]).path == "/login/code"
     resp = client.get("/staff/queue", headers={"Accept": "application/json"})
-    assert resp.status_code == 401 and "Finish signing in" in resp.get_json()["error"]
+    assert resp.status_code == 401
+    assert "Finish signing in" in resp.get_json()["error"]
     assert cat_id  # the board exists; nothing was created
     with app.app_context():
         from forum.models import Incident
@@ -259,7 +264,8 @@ def test_code_page_without_csrf_is_refused(app, client, enrolled_staff):
 
 def test_code_page_needs_a_signed_in_password_step(client):
     resp = client.get("/login/code")
-    assert resp.status_code == 302 and urlsplit(resp.headers["Location"]).path == "/login"
+    assert resp.status_code == 302
+    assert urlsplit(resp.headers["Location"]).path == "/login"
 
 
 def test_logout_works_while_the_code_is_pending(app, client, enrolled_staff):
@@ -356,7 +362,8 @@ def test_admin_reset_is_logged_and_signs_the_user_out(app, client, make_user, en
         assert db.session.get(TwoFactor, user["id"]) is None
         assert db.session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user["id"])) is None
         entry = db.session.scalar(select(ModerationLogEntry).where(ModerationLogEntry.action == "reset_two_factor"))
-        assert entry.reason == "Lost phone, checked by video call" and entry.subject_user_id == user["id"]
+        assert entry.reason == "Lost phone, checked by video call"
+        assert entry.subject_user_id == user["id"]
     assert "Reset a member" in text(client.get("/moderation-log"))
     assert victim.get("/login/code").status_code == 302  # signed out
     # Her next sign-in leads to enrolment again.
@@ -396,7 +403,8 @@ def test_member_signs_in_without_a_code_until_opting_in(app, client, make_user, 
     resp = AuthActions(client).login("jess")
     assert urlsplit(resp.headers["Location"]).path == "/"
     settings = text(client.get("/settings"))
-    assert "Two-factor sign-in" in settings and "Set up two-factor sign-in" in settings
+    assert "Two-factor sign-in" in settings
+    assert "Set up two-factor sign-in" in settings
     secret, codes, _ = enrol(client)
     assert len(codes) == 10
     assert "recovery codes left" in text(client.get("/settings")) or "10 recovery codes left" in text(client.get("/settings"))
@@ -444,6 +452,7 @@ def test_next_is_kept_through_the_code_step(app, client, enrolled_staff):
     resp = client.post("/login?next=/staff/queue", data={"login": "carol", "password": PASSWORD,
                                                        "csrf_token": csrf_token(client, "/login")})
     location = resp.headers["Location"]
-    assert urlsplit(location).path == "/login/code" and "next=" in location
+    assert urlsplit(location).path == "/login/code"
+    assert "next=" in location
     resp = client.post(location, data={"code": _code(secret, 1), "csrf_token": csrf_token(client, location)})
     assert urlsplit(resp.headers["Location"]).path == "/staff/queue"
