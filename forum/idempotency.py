@@ -30,7 +30,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect
+from flask import abort, current_app, flash, g, redirect
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
@@ -121,8 +121,15 @@ def _first_result(user_id: int, token_hash: str) -> str | None:
 
 
 def _replay(url: str | None) -> None:
+    g._forum_submission_replayed = True
     flash(REPEATED_MESSAGE, "info")
     abort(redirect(url or "/"))
+
+
+def replayed() -> bool:
+    """Whether this request was a repeated submit answered with its first result (the
+    posting limits do not count it)."""
+    return bool(g.get("_forum_submission_replayed"))
 
 
 def check(form) -> None:

@@ -11,6 +11,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
@@ -75,7 +76,6 @@ def app(database_url, tmp_path_factory):
         }
     )
     app.instance_path = str(instance)
-    app.test_client_class = FormClient
     # Whoosh's RamStorage spills to <tmp>/MAIN.tmp, which every process on the host
     # shares (other checkouts' suites delete it mid-write): give this run its own.
     import tempfile
@@ -121,6 +121,10 @@ def submission_token_for(client) -> str | None:
         user_id = db.session.scalar(
             db.select(UserSession.user_id).where(UserSession.token_hash == hash_token(token)))
         return idempotency.new_token(user_id) if user_id is not None else None
+
+
+# Every app the tests build (several make their own) posts forms like a browser.
+Flask.test_client_class = FormClient
 
 
 @pytest.fixture(autouse=True)
