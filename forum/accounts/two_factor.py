@@ -38,6 +38,7 @@ from forum.actions import ActionError, Conflict, PermissionDenied
 from forum.audit import log_action
 from forum.extensions import db
 from forum.models import RecoveryCode, TwoFactor, User, UserSession
+from forum.models.base import utcnow
 from forum.permissions import can_reset_two_factor
 from forum.text import clean_reason
 
@@ -179,7 +180,7 @@ def verify_second_step(user: User, code: str, *, session_id: int | None) -> str:
         used = db.session.execute(
             update(RecoveryCode)
             .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(value), RecoveryCode.used_at.is_(None))
-            .values(used_at=func.now()).execution_options(synchronize_session=False)
+            .values(used_at=utcnow()).execution_options(synchronize_session=False)
         ).rowcount
         if not used:
             raise TwoFactorError("That recovery code is not right, or it has been used already.")

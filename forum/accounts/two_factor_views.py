@@ -2,7 +2,7 @@
 ``otpauth://`` URI), turning it off, and the gate that keeps a half-signed-in session
 to these pages (forum.accounts.two_factor)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forum.accounts import bp, forms, sessions, throttle, two_factor
@@ -20,8 +20,6 @@ PENDING_MESSAGE = "Finish signing in first: enter the code from your authenticat
 
 
 def _auth_limit() -> str:
-    from flask import current_app
-
     return current_app.config["RATELIMIT_AUTH"]
 
 
