@@ -2,6 +2,7 @@
 
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
+from forum.models.idempotency import SubmissionRecord
 from forum.models.incidents import (
     AffectedReport,
     Incident,
@@ -25,7 +26,7 @@ from forum.models.qa_events import (
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.topics import Category, Post, Topic
-from forum.models.two_factor import RecoveryCode, SubmissionRecord, TwoFactor
+from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
