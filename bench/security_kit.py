@@ -9,7 +9,10 @@ limits), and checks over HTTP, with CSRF on, as a browser would:
 1. a session cookie copied before logout is anonymous after it, on every worker;
 2. a copied session cookie and a remember cookie are anonymous after a password reset;
 3. failed sign-ins for one account: the attempt that first gets a 429 (the account
-   limit is 5 per minute: 6 with Redis; later without, as each worker counts alone).
+   limit is 5 per minute: 6 with Redis; later without, as each worker counts alone);
+4. a reply form sent 8 times with its one-time submission token (4 at once, then 4 one
+   after another, as a retrying browser or proxy would): one reply stored, and every
+   answer that redirects points to it.
 
 Only 127.0.0.1 is contacted. Prints one line per check and a JSON summary.
 """
@@ -100,6 +103,11 @@ def main() -> None:
         [sys.executable, "-c", "from forum import create_app\nfrom forum.accounts import services\n"
          "from forum.extensions import db\napp = create_app()\nwith app.app_context():\n"
          f"    services.create_user(username='jess', email='jess@example.com', password={PASSWORD!r}, verified=True)\n"
+         f"    kim = services.create_user(username='kim', email='kim@example.com', password={PASSWORD!r}, verified=True)\n"
+         "    from forum.models import Category\n    from forum.topics import services as topics\n"
+         "    cat = Category(name='Network', slug='network', description='', position=1)\n"
+         "    db.session.add(cat)\n    db.session.flush()\n"
+         "    topics.create_topic(cat, author=kim, title='No signal in Leeds', body='Since Tuesday.')\n"
          "    db.session.commit()"], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
     gunicorn = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",  # noqa: S603
@@ -113,7 +121,8 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        results.update(check_logout(base), **check_reset(base, env), **check_throttle(base))
+        results.update(check_logout(base), **check_reset(base, env), **check_throttle(base),
+                       **check_duplicate_submit(base))
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
@@ -170,6 +179,39 @@ def check_throttle(base: str) -> dict:
             first_429 = attempt
             break
     return {"first_429_at_attempt": first_429}
+
+
+SUBMISSION_RE = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
+
+
+def check_duplicate_submit(base: str) -> dict:
+    from concurrent.futures import ThreadPoolExecutor
+    from html import unescape
+
+    kim = Browser(base)
+    assert kim.login("kim", PASSWORD) == 302
+    html = kim.request("/t/1/reply")[1]
+    body = f"Same here in Hull ({time.time():.0f})."
+    data = {"body": body, "csrf_token": TOKEN_RE.search(html).group(1),
+            "submission_token": unescape(SUBMISSION_RE.search(html).group(1))}
+
+    def send(_):
+        req = urllib.request.Request(base + "/t/1/reply", data=urllib.parse.urlencode(data).encode(),  # noqa: S310
+                                     headers={"Referer": base + "/t/1/reply"})
+        try:
+            with kim.opener.open(req, timeout=20) as resp:
+                return resp.status, resp.headers.get("Location")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Location")
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(send, range(4)))
+    answers += [send(i) for i in range(4)]
+    page = kim.request("/t/1")[1]
+    locations = {loc for status, loc in answers if status in (302, 303)}
+    return {"duplicate_submit_statuses": sorted(status for status, _ in answers),
+            "duplicate_submit_replies_stored": page.count(body),
+            "duplicate_submit_distinct_locations": len(locations)}
 
 
 if __name__ == "__main__":

@@ -40,6 +40,13 @@ class DefaultConfig:
     SESSION_IDLE_HOURS = 24
     #: A session's "last seen" is written at most once per this many seconds.
     SESSION_TOUCH_SECONDS = 300
+    #: Staff roles (moderators, Customer Care, executives, admins) must enrol an
+    #: authenticator app and give a code at every sign-in before any staff action.
+    STAFF_2FA_REQUIRED = True
+    #: What the authenticator app shows as the account's issuer.
+    TWO_FACTOR_ISSUER = None  # defaults to BRAND_NAME
+    #: A posting form's one-time submission token is accepted for this many hours.
+    SUBMISSION_TOKEN_HOURS = 24
 
     TOPICS_PER_PAGE = 25
     THREADS_PER_PAGE = 20
@@ -61,6 +68,8 @@ class DefaultConfig:
     RATELIMIT_REGISTER_EMAIL = "3 per hour"
     #: Email change, data export and account deletion (each asks the password), per account.
     RATELIMIT_ACCOUNT_CHANGES = "5 per hour;20 per day"
+    #: Wrong two-factor codes for one account (per IP, RATELIMIT_AUTH applies as well).
+    RATELIMIT_TWO_FACTOR_ACCOUNT = "5 per minute;15 per hour"
     # helpdesk: posting limits for members (staff roles are never limited).
     RATELIMIT_POSTS_MEMBER = "30 per hour"
     RATELIMIT_POSTS_NEW_MEMBER = "5 per hour"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import func, select
 
 from forum.accounts import services as accounts
@@ -101,6 +101,9 @@ def demo_command(if_empty: bool) -> None:
     click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, _ in USERS:
         click.echo(f"  {username:<16} {role}")
+    if current_app.config.get("STAFF_2FA_REQUIRED", True):
+        click.echo("\nStaff roles sign in with two factors: the first sign-in of each staff login above opens the\n"
+                   "enrolment page (scan the QR code with an authenticator app, or type its key; README.md).")
 
 
 def _is_seeded() -> bool:

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from forum.models import Category, Topic, User
 
 
+# A sign-in counts only once its second step (a two-factor code, or a staff account's
+# enrolment) is passed: until then the session may do nothing but finish signing in.
 def _signed_in(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and not getattr(user, "two_factor_pending", False))
 
 
 def _is_staff(user: Any) -> bool:
@@ -73,6 +76,11 @@ def can_end_user_sessions(user: User | None, target: User | None = None) -> bool
     return _is_admin(user) and (target is None or target.id != user.id)
 
 
+# Only admins reset another account's two-factor sign-in (a lost phone), never their own.
+def can_reset_two_factor(user: User | None, target: User | None = None) -> bool:
+    return _is_admin(user) and (target is None or target.id != user.id)
+
+
 # Staff pages: anyone acting for the brand.
 def can_view_staff_pages(user: User | None, obj: Any = None) -> bool:
     return _is_staff(user)
@@ -87,6 +95,7 @@ PREDICATES = {
         can_manage_categories,
         can_change_role,
         can_end_user_sessions,
+        can_reset_two_factor,
         can_view_staff_pages,
     )
 }

@@ -11,6 +11,8 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
@@ -68,6 +70,9 @@ def app(database_url, tmp_path_factory):
             # A tiny scrypt cost (production: N=2^17, ~0.3 s a hash); tests that check the
             # real cost ask for ``real_hashing`` (tests/accounts/conftest.py).
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            # Staff fixtures sign in with a password only; the two-factor tests turn this
+            # on (the ``staff_2fa`` fixture, tests/accounts/test_two_factor.py).
+            "STAFF_2FA_REQUIRED": False,
         }
     )
     app.instance_path = str(instance)
@@ -85,6 +90,41 @@ def app(database_url, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+class FormClient(FlaskClient):
+    """The test client, posting forms as a browser does: a posting form's hidden
+    one-time ``submission_token`` (forum.idempotency) goes with every POST of form
+    data that does not name one itself. The idempotency tests pass their own tokens
+    (or an empty one) to check what a repeated or forged submit does."""
+
+    def post(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if isinstance(data, dict) and "submission_token" not in data:
+            token = submission_token_for(self)
+            if token:
+                kwargs["data"] = {**data, "submission_token": token}
+        return super().post(*args, **kwargs)
+
+
+def submission_token_for(client) -> str | None:
+    """A fresh one-time submission token for the member signed in on ``client``."""
+    from forum import idempotency
+    from forum.accounts.sessions import hash_token
+    from forum.models import UserSession
+
+    with client.session_transaction() as sess:
+        token = sess.get("_user_id")
+    if not token:
+        return None
+    with client.application.test_request_context():
+        user_id = db.session.scalar(
+            db.select(UserSession.user_id).where(UserSession.token_hash == hash_token(token)))
+        return idempotency.new_token(user_id) if user_id is not None else None
+
+
+# Every app the tests build (several make their own) posts forms like a browser.
+Flask.test_client_class = FormClient
 
 
 @pytest.fixture(autouse=True)

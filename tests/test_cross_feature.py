@@ -229,6 +229,7 @@ def limited_app(tmp_path):
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_POSTS_MEMBER": "2 per hour", "RATELIMIT_POSTS_NEW_MEMBER": "2 per hour",
+        "STAFF_2FA_REQUIRED": False,  # staff sign in with a password here (2FA: tests/accounts)
     })
     with app.app_context():
         upgrade()

@@ -22,7 +22,7 @@ from forum.accounts import services as account_services
 from forum.extensions import db
 from forum.models import Category, Post, Topic, User
 from forum.topics import services
-from tests.conftest import AuthActions, csrf_token
+from tests.conftest import AuthActions, csrf_token, submission_token_for
 from tests.corpus import Entry, form_body, load_corpus
 from tests.topics.dom import Node, parse
 
@@ -283,7 +283,8 @@ def _sample(corpus_files: dict[str, list[Entry]]) -> list[Entry]:
 def _post(client, path: str, fields: dict, token: str):
     started = time.perf_counter()
     resp = client.post(
-        path, data=form_body({**fields, "csrf_token": token}), content_type="application/x-www-form-urlencoded"
+        path, data=form_body({**fields, "csrf_token": token, "submission_token": submission_token_for(client)}),
+        content_type="application/x-www-form-urlencoded"
     )
     elapsed = time.perf_counter() - started
     assert elapsed < SLOW, f"{path} took {elapsed:.1f}s"

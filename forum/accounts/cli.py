@@ -58,3 +58,18 @@ def list_command() -> None:
     """List accounts with their roles."""
     for user in db.session.scalars(select(User).order_by(User.id)):
         click.echo(f"{user.username}\t{user.role}\t{'verified' if user.is_verified else 'unverified'}")
+
+
+@users_cli.cli.command("reset-2fa")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why; recorded in the moderation log.")
+def reset_two_factor_command(username: str, reason: str) -> None:
+    """Remove a user's authenticator app (a lost phone); they enrol again at sign-in."""
+    from forum.accounts import two_factor
+
+    user = services.get_user_by_username(username)
+    if user is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    with cli_action():
+        was_on = two_factor.reset_by_admin(user, actor=None, reason=reason)
+    click.echo(f"{user.username}: two-factor sign-in {'reset' if was_on else 'was not on; sessions ended'}.")

@@ -60,3 +60,15 @@ class ResendVerificationForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     display_name = StringField("Display name", validators=[Optional(), Length(max=DISPLAY_NAME_MAX)])
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """One code: six digits from the authenticator app, or a recovery code (the
+    service parses it, so every bad shape gets the same plain message)."""
+
+    code = StringField("Code", validators=[DataRequired("Enter the code from your authenticator app."),
+                                           Length(max=32, message="A code is at most 32 characters long.")])
+
+
+class ResetTwoFactorForm(FlaskForm):
+    reason = StringField("Reason (recorded in the moderation log)", validators=[Optional(), Length(max=500)])

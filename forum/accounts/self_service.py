@@ -57,10 +57,13 @@ from forum.models import (
     QAEventSubscription,
     Question,
     QuestionVote,
+    RecoveryCode,
     RoleChange,
+    SubmissionRecord,
     Topic,
     TopicRevision,
     TopicSubscription,
+    TwoFactor,
     User,
     UserSession,
 )
@@ -383,6 +386,9 @@ USER_REFERENCES = {
     "account_events.user_id": "delete",  # the activity list is the member's own
     "notifications.user_id": "delete",
     "email_preferences.user_id": "delete",
+    "two_factor.user_id": "delete",  # the authenticator secret and the recovery codes go
+    "two_factor_recovery_codes.user_id": "delete",
+    "submission_records.user_id": "delete",
     "notifications.actor_id": "scrub",  # other members' notifications say "A former member ..."
     "topic_subscriptions.user_id": "delete",
     "qa_event_subscriptions.user_id": "delete",
@@ -433,7 +439,8 @@ USER_REFERENCES = {
     "account_deletions.user_id": "keep",
 }
 
-_PRIVATE_ROWS = (UserSession, AccountEvent, Notification, EmailPreference, TopicSubscription, QAEventSubscription, IncidentFollow)
+_PRIVATE_ROWS = (UserSession, AccountEvent, Notification, EmailPreference, TwoFactor, RecoveryCode,
+                 SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow)
 
 
 def _former_prefix_update(uid: int, name: str | None) -> None:

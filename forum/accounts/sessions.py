@@ -55,6 +55,10 @@ EVENT_LABELS = {
     "email_change_requested": "Asked to change the email address (link sent to the new address)",
     "email_changed": "Changed the email address",
     "data_exported": "Downloaded a copy of your data",
+    "two_factor_enabled": "Turned on two-factor sign-in",
+    "two_factor_disabled": "Turned off two-factor sign-in",
+    "two_factor_reset_by_staff": "Two-factor sign-in reset by an administrator",
+    "recovery_code_used": "Signed in with a recovery code",
 }
 
 
@@ -133,13 +137,17 @@ def _idle_limit(remember: bool) -> timedelta:
 def start_session(user: User, *, remember: bool) -> str:
     """Open a session for ``user`` and return its token; sets ``user.session_token`` so
     that Flask-Login's ``login_user(user)`` stores the token, not the user id."""
+    from forum.accounts import two_factor
+
     token = new_token()
     device, prefix = _where_from()
+    pending = two_factor.needed_at_sign_in(user)
     db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token), device=device, ip_prefix=prefix,
-                               remember=bool(remember)))
+                               remember=bool(remember), needs_second_factor=pending))
     record_event(user.id, "signed_in")
     db.session.flush()
     user.session_token = token
+    user.two_factor_pending = pending
     return token
 
 
@@ -148,16 +156,18 @@ def load_user(token: str) -> User | None:
     if not isinstance(token, str) or not token or len(token) > _TOKEN_MAX:
         return None
     row = db.session.execute(
-        select(UserSession.id, UserSession.last_seen_at, UserSession.remember, User)
+        select(UserSession.id, UserSession.last_seen_at, UserSession.remember, UserSession.needs_second_factor, User)
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
     ).first()
     if row is None:
         return None
-    session_id, last_seen, remember, user = row
+    session_id, last_seen, remember, pending, user = row
     if last_seen < utcnow() - _idle_limit(remember):
         return None
     user.session_token = token
+    #: The second step (forum.accounts.two_factor) is still to pass in this session.
+    user.two_factor_pending = bool(pending)
     g._forum_session = (session_id, last_seen)
     return user
 

@@ -150,3 +150,29 @@ def warn_if_per_process(app: Flask) -> bool:
             "(see docs/deploy.md).", workers, workers)
         return True
     return False
+
+
+# --- two-factor codes ------------------------------------------------------------------
+
+
+def two_factor_account_key() -> str:
+    """Wrong codes count against the account being signed in to, whatever the address."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return f"two-factor-account:{current_user.id}"
+    return f"two-factor-anonymous:{request.remote_addr}"
+
+
+def two_factor_account_limit() -> str:
+    return current_app.config["RATELIMIT_TWO_FACTOR_ACCOUNT"]
+
+
+def two_factor_breached(limit: RequestLimit):
+    """Too many wrong codes for one account: the code page with a 429 and when to retry."""
+    from forum.accounts import forms
+
+    form = forms.TwoFactorCodeForm()
+    form.code.errors = [f"Too many wrong codes for this account. Try again {_wait_words(limit)}."]
+    html = render_template("accounts/two_factor_code.html", form=form)
+    return current_app.response_class(html, status=429, headers={"Retry-After": str(_retry_after(limit))})

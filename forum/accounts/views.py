@@ -86,6 +86,9 @@ def login():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             _sign_in(user, remember=bool(form.remember.data))
+            if getattr(user, "two_factor_pending", False):  # the second step: a code, or enrolment (staff)
+                nxt = safe_next("")
+                return redirect(url_for("accounts.two_factor_code", **({"next": nxt} if nxt else {})))
             return redirect(safe_next(url_for("topics.index")))
         # Same words whether the account exists or not.
         form.login.errors.append("That username or email and password do not match an account.")

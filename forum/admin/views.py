@@ -5,14 +5,22 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from forum.accounts import forms as account_forms
 from forum.accounts import services as account_services
+from forum.accounts import two_factor
 from forum.accounts.validation import username_key
 from forum.actions import action
 from forum.admin import bp, forms, services
 from forum.extensions import db
 from forum.forms import EmptyForm
 from forum.models import Category, RoleChange, User
-from forum.permissions import can_change_role, can_end_user_sessions, can_manage_categories, require
+from forum.permissions import (
+    can_change_role,
+    can_end_user_sessions,
+    can_manage_categories,
+    can_reset_two_factor,
+    require,
+)
 
 
 @bp.before_request
@@ -95,7 +103,8 @@ def change_role(user_id: int):
         if done:
             flash(f"{user.username} is now {user.role}." if change else "Nothing changed.", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/change_role.html", user=user, form=form, end_form=EmptyForm()), 422 if form.errors else 200
+    return render_template("admin/change_role.html", user=user, form=form, end_form=EmptyForm(),
+                           reset_form=account_forms.ResetTwoFactorForm()), 422 if form.errors else 200
 
 
 @bp.route("/users/<id:user_id>/sessions/end", methods=["POST"])
@@ -121,3 +130,19 @@ def deleted_accounts():
 
     require(can_view_account_deletions, current_user)
     return render_template("admin/deleted_accounts.html", deletions=account_queries.account_deletions())
+
+
+@bp.route("/users/<id:user_id>/two-factor/reset", methods=["POST"])
+def reset_two_factor(user_id: int):
+    """Remove a user's authenticator app (a lost phone), with a reason; logged."""
+    user = db.get_or_404(User, user_id)
+    require(can_reset_two_factor, current_user, user)
+    form = account_forms.ResetTwoFactorForm()
+    if not form.validate_on_submit():
+        abort(400, "; ".join(e for errs in form.errors.values() for e in errs) or "Bad request.")
+    with action() as done:
+        was_on = two_factor.reset_by_admin(user, actor=current_user, reason=form.reason.data)
+    if done:
+        flash(f"{user.username}'s two-factor sign-in is reset; they set it up again at their next sign-in."
+              if was_on else f"{user.username} had no two-factor sign-in; their sessions are ended.", "success")
+    return redirect(url_for("admin.change_role", user_id=user.id))

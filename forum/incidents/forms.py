@@ -5,6 +5,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from forum.idempotency import SubmissionTokenField
 from forum.incidents.services import (
     BODY_MAX,
     CORRECTION_REASON_REQUIRED,
@@ -24,6 +25,8 @@ _STATE_CHOICES = [SelectChoice(s, STATE_LABELS[s]) for s in OPEN_STATES]
 
 
 class IncidentForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     title = StringField(
         "Title",
         validators=[
@@ -47,6 +50,8 @@ class IncidentForm(FlaskForm):
 
 
 class UpdateForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     state = SelectField("State", choices=_STATE_CHOICES)
     body = TextAreaField(
         "Update",
@@ -56,6 +61,8 @@ class UpdateForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     body = TextAreaField(
         "Corrected text",
         filters=[normalise_newlines],

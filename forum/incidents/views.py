@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from forum import idempotency
 from forum.actions import action
 from forum.extensions import db, limiter
 from forum.forms import EmptyForm
@@ -73,6 +74,7 @@ def new_incident():
     form = forms.IncidentForm()
     if form.validate_on_submit():
         with action(form, field="body") as done:
+            idempotency.claim(form)
             incident = services.open_incident(
                 actor=current_user,
                 title=form.title.data,
@@ -81,6 +83,7 @@ def new_incident():
                 state=form.state.data,
                 body=form.body.data,
             )
+            idempotency.record(form, _incident_url(incident))
         if done:
             flash("The incident is open and the banner is showing on every page.", "success")
             return redirect(_incident_url(incident))
@@ -122,7 +125,9 @@ def post_update(incident_id: int):
         return redirect(_incident_url(incident)), 303
     if form.validate_on_submit():
         with action(form, field="body") as done:
+            idempotency.claim(form)
             services.post_update(incident, actor=current_user, state=form.state.data, body=form.body.data)
+            idempotency.record(form, _incident_url(incident))
         if done:
             flash("Update posted; followers are being notified.", "success")
             return redirect(_incident_url(incident))
@@ -141,7 +146,9 @@ def correct_update(update_id: int):
         form.body.data = update.body
     if form.validate_on_submit():
         with action(form, field="body") as done:
+            idempotency.claim(form)
             changed = services.correct_update(update, actor=current_user, body=form.body.data, reason=form.reason.data)
+            idempotency.record(form, _incident_url(update.incident, _anchor=f"u{update.id}"))
         if done:
             flash("Correction saved; it is marked as corrected." if changed else "Nothing changed.", "success")
             return redirect(_incident_url(update.incident, _anchor=f"u{update.id}"))

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from forum.idempotency import SubmissionTokenField
 from forum.messages.services import MESSAGE_EMPTY, MESSAGE_MAX, MESSAGE_TOO_LONG, SUBJECT_LENGTH, SUBJECT_MAX
 from forum.text import collapse_whitespace, normalise_newlines
 
@@ -12,6 +13,8 @@ _id = [Optional(), Regexp(r"^[0-9]{1,9}$", message="Bad topic number.")]
 
 
 class NewConversationForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     to = StringField("To", filters=[lambda s: (s or "").strip()], validators=[Optional(), Length(max=60)])
     subject = StringField(
         "Subject", filters=[collapse_whitespace], validators=[DataRequired(SUBJECT_LENGTH), Length(max=SUBJECT_MAX, message=SUBJECT_LENGTH)]
@@ -22,6 +25,8 @@ class NewConversationForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     body = TextAreaField("Your message", **_body)
 
 

@@ -10,6 +10,7 @@ from flask import abort, after_this_request, current_app, flash, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from forum import idempotency
 from forum.accounts.services import get_user_by_username
 from forum.actions import action
 from forum.extensions import db
@@ -84,10 +85,12 @@ def new_conversation():
             form.to.errors = [f"There is no member called “{form.to.data}”."]
         else:
             with action(form, field="body") as done:
+                idempotency.claim(form)
                 conv = services.start_conversation(
                     current_user, recipient, subject=form.subject.data, body=form.body.data, topic=topic,
                     notice_on_topic=bool(form.notice_on_topic.data),
                 )
+                idempotency.record(form, services.conversation_url(conv))
             if done:
                 flash("Your message is sent.", "success")
                 return redirect(services.conversation_url(conv))
@@ -166,7 +169,9 @@ def reply(conversation_id: int):
     form = forms.MessageForm()
     if form.validate_on_submit():
         with action(form, field="body") as done:
+            idempotency.claim(form)
             services.send_message(conversation, author=current_user, body=form.body.data)
+            idempotency.record(form, services.conversation_url(conversation))
         if done:
             flash("Your message is sent.", "success")
             return redirect(services.conversation_url(conversation))

@@ -4,6 +4,7 @@ from forum.models.account_deletions import AccountDeletion
 from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
+from forum.models.idempotency import SubmissionRecord
 from forum.models.incidents import (
     AffectedReport,
     Incident,
@@ -28,6 +29,7 @@ from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.staff_tools import InternalNote, SavedReply
 from forum.models.topics import Category, Post, Topic
+from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
@@ -35,6 +37,9 @@ __all__ = [
     "AccountEvent",
     "FORMER_MEMBER",
     "EmailPreference",
+    "RecoveryCode",
+    "SubmissionRecord",
+    "TwoFactor",
     "UserSession",
     "FLAG_REASONS",
     "Appeal",

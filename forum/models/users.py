@@ -153,6 +153,9 @@ class UserSession(db.Model):
     #: ``logout``, ``password_changed``, ``password_reset``, ``signed_out_everywhere``,
     #: ``ended_by_member``, ``role_changed``, ``suspended``, ``ended_by_admin``.
     end_reason: Mapped[str | None] = mapped_column(String(30))
+    #: The sign-in still needs its second step (a code, or a staff account's enrolment):
+    #: until it is passed the session may use only the two-factor pages and sign out.
+    needs_second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     user: Mapped[User] = relationship()
 

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "suspend_user": "Suspended a member",
     "unsuspend_user": "Ended a suspension",
     "change_role": "Changed a role",
+    "reset_two_factor": "Reset a member's two-factor sign-in",
     "dismiss_flags": "Dismissed flags",
     "appeal_granted": "Granted an appeal",
     "appeal_denied": "Denied an appeal",

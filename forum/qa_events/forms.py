@@ -5,6 +5,7 @@ from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from forum.idempotency import SubmissionTokenField
 from forum.models.qa_events import QA_STATE_LABELS
 from forum.qa_events.services import LIMIT_MAX, LIMIT_MIN, QUESTION_MAX, QUESTION_MIN
 
@@ -36,6 +37,8 @@ class EventForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     body = TextAreaField(
         "Your question",
         filters=[lambda v: (v or "").replace("\r\n", "\n").strip()],
@@ -62,6 +65,8 @@ class MergeForm(ReasonForm):
 
 
 class AnswerForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     body = TextAreaField("Answer (Markdown)", validators=[DataRequired("Write the answer first."), Length(max=20_000)])
     kind = SelectField(
         "Kind", choices=[SelectChoice("answer", "Answer"), SelectChoice("follow_up", "Follow-up note: we will come back to you")],

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from forum import idempotency
 from forum.actions import ActionError, action, json_error, wants_json
 from forum.extensions import db
 from forum.forms import EmptyForm, require_valid
@@ -124,12 +125,15 @@ def ask_question(slug: str):
     if form.validate_on_submit():
         question = None
         with action(quiet=True) as done:
+            idempotency.check(form)  # a retry of a posted question is not "similar": it is the same
             services.check_can_ask(event, current_user)
             similar = services.similar_questions(event, form.body.data)
             if similar and form.confirm.data != "1":
                 form.confirm.data = "1"  # the check step: shown once, then "Post my question" submits
             else:
+                idempotency.claim(form)
                 question = services.submit_question(event, author=current_user, body=form.body.data)
+                idempotency.record(form, _event_url(event, question.anchor))
         if not done:
             _refuse(done.error, form)
             status = 422
@@ -228,7 +232,9 @@ def answer(slug: str, question_id: int):
     form = forms.AnswerForm()
     if form.validate_on_submit():
         with action(quiet=True) as done:
+            idempotency.claim(form)
             services.answer_question(question, author=current_user, body=form.body.data, kind=form.kind.data)
+            idempotency.record(form, _event_url(event, question.anchor))
         if not done:
             _refuse(done.error, form)
         else:
@@ -250,7 +256,9 @@ def edit_answer(slug: str, answer_id: int):
     form = forms.AnswerForm(obj=ans) if request.method == "GET" else forms.AnswerForm()
     if form.validate_on_submit():
         with action(quiet=True) as done:
+            idempotency.claim(form)
             services.update_answer(ans, editor=current_user, body=form.body.data, kind=form.kind.data)
+            idempotency.record(form, _event_url(event, ans.question.anchor))
         if not done:
             _refuse(done.error, form)
         else:

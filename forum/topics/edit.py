@@ -6,7 +6,7 @@ the one write path for member text."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum import personal_data
+from forum import idempotency, personal_data
 from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
@@ -51,7 +51,9 @@ def edit_post(post_id: int):
     elif form.validate_on_submit() and not guard.held:
         # A unique revision number taken by a concurrent save is a stale edit too.
         with action(form, field="body", integrity_message=services.STALE_EDIT_MESSAGE) as done:
+            idempotency.claim(form)
             _save(form, post)
+            idempotency.record(form, url_for("topics.permalink", post_id=post.id))
         if done:
             flash("Your changes are saved.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))

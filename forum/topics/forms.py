@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from forum.idempotency import SubmissionTokenField
 from forum.text import REASON_MAX, collapse_whitespace, normalise_newlines
 from forum.topics.services import (
     BODY_EMPTY_MESSAGE,
@@ -27,11 +28,15 @@ _body_validators = [DataRequired(BODY_EMPTY_MESSAGE), Length(max=BODY_MAX, messa
 
 
 class NewTopicForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     title = StringField("Title", **_title)
     body = TextAreaField("Describe your question", filters=[normalise_newlines], validators=_body_validators)
 
 
 class ReplyForm(FlaskForm):
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     body = TextAreaField("Your reply", filters=[normalise_newlines], validators=_body_validators)
     parent_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,18}$", message="Bad reply target.")])
 
@@ -49,6 +54,8 @@ class EditPostForm(FlaskForm):
     """The edit of a post's text (and, for the opening post, the topic's title), by its
     author or by a moderator (who must give a reason; the service checks)."""
 
+    #: One-time token: a repeated submit returns the first result (forum.idempotency).
+    submission_token = SubmissionTokenField()
     title = StringField(
         "Title", filters=[collapse_whitespace],
         validators=[Optional(), Length(min=TITLE_MIN, max=TITLE_MAX, message=TITLE_LENGTH_MESSAGE)],

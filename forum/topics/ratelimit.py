@@ -17,6 +17,7 @@ from flask_limiter import RequestLimit
 from flask_login import current_user
 
 from forum.extensions import db, limiter
+from forum.idempotency import replayed
 from forum.models import Post
 from forum.models.base import utcnow
 from forum.topics import forms
@@ -41,8 +42,9 @@ def _account_key() -> str:
 
 
 def _counted(response) -> bool:
-    """Only posts that went through count (a redirect); a form with errors does not."""
-    return response.status_code in (302, 303)
+    """Only posts that went through count (a redirect); a form with errors does not, nor
+    a repeated submit answered with its first result (forum.idempotency)."""
+    return response.status_code in (302, 303) and not replayed()
 
 
 def breach_message(reset_at: datetime, now: datetime | None = None) -> str:

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum import personal_data, unread
+from forum import idempotency, personal_data, unread
 from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
@@ -82,7 +82,9 @@ def new_topic(slug: str):
     guard = personal_data.review_submission(form.title.data, form.body.data)
     if form.validate_on_submit() and not guard.held:
         with action(form, field="body") as done:
+            idempotency.claim(form)
             topic = services.create_topic(category, author=current_user, title=form.title.data, body=form.body.data)
+            idempotency.record(form, _topic_url(topic))
         if done:
             flash("Your topic is posted.", "success")
             return redirect(_topic_url(topic))
@@ -130,7 +132,9 @@ def reply(topic_id: int):
     guard = personal_data.review_submission(form.body.data)
     if form.validate_on_submit() and not guard.held:
         with action(form, field="body") as done:
+            idempotency.claim(form)
             post = services.reply_to_topic(topic, author=current_user, body=form.body.data, parent=parent)
+            idempotency.record(form, url_for("topics.permalink", post_id=post.id))
         if done:
             flash("Your reply is posted.", "success")
             return redirect(url_for("topics.permalink", post_id=post.id))

@@ -48,7 +48,7 @@ class LiveServer:
     outbox: Path
 
 
-def _start(tmp: Path, name: str) -> tuple[LiveServer, BaseWSGIServer, threading.Thread]:
+def _start(tmp: Path, name: str, **config) -> tuple[LiveServer, BaseWSGIServer, threading.Thread]:
     outbox = tmp / "outbox"
     app = create_app(
         {
@@ -56,6 +56,9 @@ def _start(tmp: Path, name: str) -> tuple[LiveServer, BaseWSGIServer, threading.
             "SECRET_KEY": f"browser-{name}",
             "MAIL_OUTBOX": str(outbox),
             "RATELIMIT_ENABLED": False,
+            # The journeys sign staff in with a password; test_two_factor_journey turns it on.
+            "STAFF_2FA_REQUIRED": False,
+            **config,
         }
     )
     app.instance_path = str(tmp)
@@ -94,6 +97,14 @@ def demo_server(tmp_path_factory) -> Iterator[LiveServer]:
     live, server, thread = _start(tmp_path_factory.mktemp("demo"), "demo")
     result = live.app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
+    yield live
+    _stop(live, server, thread)
+
+
+@pytest.fixture(scope="session")
+def two_factor_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """A forum where staff must use two-factor sign-in, as in production."""
+    live, server, thread = _start(tmp_path_factory.mktemp("twofactor"), "twofactor", STAFF_2FA_REQUIRED=True)
     yield live
     _stop(live, server, thread)
 

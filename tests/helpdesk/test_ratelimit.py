@@ -15,7 +15,7 @@ from forum.accounts import services as account_services
 from forum.extensions import db, limiter
 from forum.models import Category, Post, Topic, User
 from forum.models.base import utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, submission_token_for
 from tests.topics.dom import page
 
 
@@ -32,6 +32,7 @@ def limited_app(tmp_path):
         "RATELIMIT_POSTS_MEMBER": "3 per hour",
         "RATELIMIT_POSTS_NEW_MEMBER": "2 per hour",
         "RATELIMIT_NEW_MEMBER_DAYS": 7,
+        "STAFF_2FA_REQUIRED": False,  # staff sign in with a password here (2FA: tests/accounts)
     })
     with app.app_context():
         upgrade()
@@ -88,6 +89,21 @@ def test_member_hits_the_reply_limit_and_keeps_their_text(limited_app):
         assert db.session.query(Post).filter_by(topic_id=tid).count() == 4  # opening post + 3
     # Reading is never limited.
     assert client.get(f"/t/{tid}").status_code == 200
+
+
+def test_a_repeated_submit_does_not_use_up_the_allowance(limited_app):
+    """A retried reply (the same one-time token) is answered with the first result and
+    does not count again (issue 18, finding 9)."""
+    member = _user(limited_app, "retrier")
+    tid = _topic(limited_app, member)
+    client = _client(limited_app, "retrier")
+    data = {"body": "Sent once, retried four times", "submission_token": submission_token_for(client)}
+    locations = {client.post(f"/t/{tid}/reply", data=data).headers["Location"] for _ in range(5)}
+    assert len(locations) == 1
+    statuses = [client.post(f"/t/{tid}/reply", data={"body": f"reply {i}"}).status_code for i in range(3)]
+    assert statuses == [302, 302, 429]  # 3 per hour: the retried reply counted once
+    with limited_app.app_context():
+        assert db.session.query(Post).filter_by(topic_id=tid).count() == 4
 
 
 def test_new_topics_share_the_budget_and_keep_title_and_text(limited_app):
