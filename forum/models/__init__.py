@@ -1,5 +1,6 @@
 """All models, in one package so that features can share them without import cycles."""
 
+from forum.models.cases import CaseTransition
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.incidents import (
@@ -51,6 +52,7 @@ __all__ = [
     "QuestionVote",
     "ROLES",
     "STAFF_ROLES",
+    "CaseTransition",
     "Category",
     "Conversation",
     "ConversationEvent",

@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "unpin_topic": "Unpinned a topic",
     "merge_topic": "Merged a topic",
     "mark_official_answer": "Marked the official answer",
+    "resolve_topic": "Resolved a topic for its asker",
+    "set_issue_label": "Changed an issue label",
     "link_topic_to_incident": "Moved a topic into an incident",
     "merge_question": "Merged a Q&A question",
     "reject_question": "Declined a Q&A question",

@@ -1,0 +1,124 @@
+"""issue 12: the case lifecycle (one stored state per help topic, its transitions), the
+"needs a response" queue, issue labels and per-board response targets
+
+Revision ID: issue12_case_lifecycle
+Revises: issue18_sessions
+Create Date: 2026-12-01 12:00:00
+
+The existing topics get a state worked out from what is stored: announcements and
+topics staff started are not cases (NULL); a resolved topic stays resolved; a topic whose
+last post is by staff is answered; any other is waiting, since the first post after the
+last staff reply (or since it was asked). Each case gets an "asked" transition and,
+unless it is still waiting, a "migrated" one, so the insights have a history to count.
+``is_resolved`` is dropped: it is read from the state now.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "issue12_case_lifecycle"
+down_revision = "issue18_sessions"
+branch_labels = None
+depends_on = None
+
+STAFF = "('moderator', 'staff', 'executive', 'admin')"
+
+
+def upgrade():
+    op.create_table(
+        "case_transitions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("topic_id", sa.Integer(), nullable=False),
+        sa.Column("from_state", sa.String(length=10), nullable=True),
+        sa.Column("to_state", sa.String(length=10), nullable=False),
+        sa.Column("event", sa.String(length=20), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_case_transitions_actor_id_users")),
+        sa.ForeignKeyConstraint(["topic_id"], ["topics.id"], name=op.f("fk_case_transitions_topic_id_topics")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_transitions")),
+    )
+    op.create_index("ix_case_transitions_topic_id", "case_transitions", ["topic_id", "id"], unique=False)
+    op.create_index("ix_case_transitions_created_at", "case_transitions", ["created_at"], unique=False)
+
+    with op.batch_alter_table("categories", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("response_target_hours", sa.Integer(), nullable=True))
+
+    with op.batch_alter_table("topics", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("state", sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("issue_label", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("issue_incident_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f("fk_topics_issue_incident_id_incidents"), "incidents",
+                                    ["issue_incident_id"], ["id"], ondelete="SET NULL", use_alter=True)
+
+    staff_post_after = (
+        "(SELECT MAX(s.created_at) FROM posts s JOIN users u ON u.id = s.author_id "
+        f"WHERE s.topic_id = topics.id AND s.is_first = false AND u.role IN {STAFF})"
+    )
+    op.execute(f"""
+        UPDATE topics SET state = CASE
+            WHEN author_id IN (SELECT id FROM users WHERE role IN {STAFF}) THEN NULL
+            WHEN category_id IN (SELECT id FROM categories WHERE slug = 'announcements') THEN NULL
+            WHEN is_resolved THEN 'resolved'
+            WHEN last_poster_id IN (SELECT id FROM users WHERE role IN {STAFF}) THEN 'answered'
+            ELSE 'waiting' END
+    """)
+    op.execute(f"""
+        UPDATE topics SET waiting_since = COALESCE(
+            (SELECT MIN(p.created_at) FROM posts p WHERE p.topic_id = topics.id AND p.is_hidden = false
+               AND p.created_at > {staff_post_after}),
+            created_at)
+        WHERE state IS NOT NULL
+    """)
+    op.execute("UPDATE topics SET answered_at = last_post_at WHERE state = 'answered'")
+    op.execute("""
+        INSERT INTO case_transitions (topic_id, from_state, to_state, event, created_at)
+        SELECT id, NULL, 'waiting', 'asked', created_at FROM topics WHERE state IS NOT NULL
+    """)
+    op.execute("""
+        INSERT INTO case_transitions (topic_id, from_state, to_state, event, created_at)
+        SELECT id, 'waiting', state, 'migrated', COALESCE(resolved_at, answered_at, last_post_at)
+        FROM topics WHERE state IN ('answered', 'resolved')
+    """)
+
+    with op.batch_alter_table("topics", schema=None) as batch_op:
+        batch_op.drop_index("ix_topics_staff_queue_category")
+        batch_op.drop_index("ix_topics_staff_queue")
+        batch_op.drop_index("ix_topics_category_resolved")
+        batch_op.drop_column("is_resolved")
+        batch_op.create_index("ix_topics_category_state", ["category_id", "state", "is_pinned", "last_post_at"], unique=False)
+        batch_op.create_index("ix_topics_category_label", ["category_id", "issue_label", "is_pinned", "last_post_at"], unique=False)
+        batch_op.create_index("ix_topics_queue", ["state", "waiting_since", "id"], unique=False)
+        batch_op.create_index("ix_topics_queue_category", ["category_id", "state", "waiting_since", "id"], unique=False)
+        batch_op.create_index("ix_topics_state_answered", ["state", "answered_at"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("topics", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("is_resolved", sa.Boolean(), server_default="0", nullable=False))
+    op.execute("UPDATE topics SET is_resolved = (state = 'resolved') WHERE state IS NOT NULL")
+    with op.batch_alter_table("topics", schema=None) as batch_op:
+        batch_op.drop_index("ix_topics_state_answered")
+        batch_op.drop_index("ix_topics_queue_category")
+        batch_op.drop_index("ix_topics_queue")
+        batch_op.drop_index("ix_topics_category_label")
+        batch_op.drop_index("ix_topics_category_state")
+        batch_op.drop_constraint(batch_op.f("fk_topics_issue_incident_id_incidents"), type_="foreignkey")
+        batch_op.drop_column("issue_incident_id")
+        batch_op.drop_column("issue_label")
+        batch_op.drop_column("reminded_at")
+        batch_op.drop_column("answered_at")
+        batch_op.drop_column("waiting_since")
+        batch_op.drop_column("state")
+        batch_op.create_index("ix_topics_category_resolved", ["category_id", "is_resolved", "is_pinned", "last_post_at"], unique=False)
+        batch_op.create_index("ix_topics_staff_queue", ["has_staff_reply", "is_resolved", "created_at", "id"], unique=False)
+        batch_op.create_index("ix_topics_staff_queue_category",
+                              ["category_id", "has_staff_reply", "is_resolved", "created_at", "id"], unique=False)
+    with op.batch_alter_table("categories", schema=None) as batch_op:
+        batch_op.drop_column("response_target_hours")
+    op.drop_index("ix_case_transitions_created_at", table_name="case_transitions")
+    op.drop_index("ix_case_transitions_topic_id", table_name="case_transitions")
+    op.drop_table("case_transitions")
