@@ -111,7 +111,9 @@ class Topic(db.Model):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A staff-set issue label (forum.models.cases.ISSUE_LABELS), optionally linked to an incident.
     issue_label: Mapped[str | None] = mapped_column(String(20))
-    issue_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", use_alter=True, ondelete="SET NULL"))
+    #: (No foreign key: incidents are never deleted, and SQLite cannot add one to a filled
+    #: table; the service checks that the incident exists.)
+    issue_incident_id: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A public note on the resolved state, e.g. why a topic is unresolved again.
     resolution_note: Mapped[str | None] = mapped_column(Text)

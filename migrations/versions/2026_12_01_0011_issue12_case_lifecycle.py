@@ -44,6 +44,9 @@ def upgrade():
     with op.batch_alter_table("categories", schema=None) as batch_op:
         batch_op.add_column(sa.Column("response_target_hours", sa.Integer(), nullable=True))
 
+    # On SQLite, plain ALTER TABLE statements: a batch "move and copy" of topics would drop
+    # the table, which the posts' foreign keys refuse once there is data.
+    sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table("topics", schema=None) as batch_op:
         batch_op.add_column(sa.Column("state", sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=True))
@@ -51,28 +54,23 @@ def upgrade():
         batch_op.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("issue_label", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("issue_incident_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_topics_issue_incident_id_incidents"), "incidents",
-                                    ["issue_incident_id"], ["id"], ondelete="SET NULL", use_alter=True)
 
-    staff_post_after = (
-        "(SELECT MAX(s.created_at) FROM posts s JOIN users u ON u.id = s.author_id "
-        f"WHERE s.topic_id = topics.id AND s.is_first = false AND u.role IN {STAFF})"
-    )
+    # answered_at holds the time of the last staff reply for a moment (one pass over posts),
+    # then the wait is "since the first post after it".
     op.execute(f"""
-        UPDATE topics SET state = CASE
-            WHEN author_id IN (SELECT id FROM users WHERE role IN {STAFF}) THEN NULL
-            WHEN category_id IN (SELECT id FROM categories WHERE slug = 'announcements') THEN NULL
-            WHEN is_resolved THEN 'resolved'
-            WHEN last_poster_id IN (SELECT id FROM users WHERE role IN {STAFF}) THEN 'answered'
-            ELSE 'waiting' END
+        UPDATE topics SET answered_at = (
+            SELECT MAX(s.created_at) FROM posts s JOIN users u ON u.id = s.author_id
+            WHERE s.topic_id = topics.id AND s.is_first = false AND u.role IN {STAFF})
+        WHERE state IS NOT NULL
     """)
-    op.execute(f"""
+    op.execute("""
         UPDATE topics SET waiting_since = COALESCE(
             (SELECT MIN(p.created_at) FROM posts p WHERE p.topic_id = topics.id AND p.is_hidden = false
-               AND p.created_at > {staff_post_after}),
+               AND p.created_at > topics.answered_at),
             created_at)
         WHERE state IS NOT NULL
     """)
+    op.execute("UPDATE topics SET answered_at = NULL")
     op.execute("UPDATE topics SET answered_at = last_post_at WHERE state = 'answered'")
     op.execute("""
         INSERT INTO case_transitions (topic_id, from_state, to_state, event, created_at)
@@ -84,11 +82,14 @@ def upgrade():
         FROM topics WHERE state IN ('answered', 'resolved')
     """)
 
+    op.drop_index("ix_topics_staff_queue_category", table_name="topics")
+    op.drop_index("ix_topics_staff_queue", table_name="topics")
+    op.drop_index("ix_topics_category_resolved", table_name="topics")
+    if sqlite:
+        op.execute("ALTER TABLE topics DROP COLUMN is_resolved")  # SQLite 3.35+
+    else:
+        op.drop_column("topics", "is_resolved")
     with op.batch_alter_table("topics", schema=None) as batch_op:
-        batch_op.drop_index("ix_topics_staff_queue_category")
-        batch_op.drop_index("ix_topics_staff_queue")
-        batch_op.drop_index("ix_topics_category_resolved")
-        batch_op.drop_column("is_resolved")
         batch_op.create_index("ix_topics_category_state", ["category_id", "state", "is_pinned", "last_post_at"], unique=False)
         batch_op.create_index("ix_topics_category_label", ["category_id", "issue_label", "is_pinned", "last_post_at"], unique=False)
         batch_op.create_index("ix_topics_queue", ["state", "waiting_since", "id"], unique=False)
@@ -106,7 +107,6 @@ def downgrade():
         batch_op.drop_index("ix_topics_queue")
         batch_op.drop_index("ix_topics_category_label")
         batch_op.drop_index("ix_topics_category_state")
-        batch_op.drop_constraint(batch_op.f("fk_topics_issue_incident_id_incidents"), type_="foreignkey")
         batch_op.drop_column("issue_incident_id")
         batch_op.drop_column("issue_label")
         batch_op.drop_column("reminded_at")
