@@ -63,7 +63,8 @@ def test_staff_reply_answers_without_resolving_and_leaves_the_queue(app, build, 
     with build() as b:
         b.reply(case["topic"], case["care"], body="We are looking at the mast.")
     t = _t(app, case["topic"])
-    assert t["state"] == "answered" and t["resolved_at"] is None
+    assert t["state"] == "answered"
+    assert t["resolved_at"] is None
     assert _queue_ids(app) == []
     assert _history(app, case["topic"])[-1] == ("waiting", "answered", "staff_reply")
 
@@ -85,7 +86,8 @@ def test_asker_writing_after_an_answer_puts_it_back_in_the_queue(app, build, cas
     with build() as b:
         b.reply(case["topic"], case["asker"], body="Still nothing.")
     t = _t(app, case["topic"])
-    assert t["state"] == "waiting" and t["waiting_since"] > before
+    assert t["state"] == "waiting"
+    assert t["waiting_since"] > before
     assert _queue_ids(app) == [case["topic"]]
     assert _history(app, case["topic"])[-1] == ("answered", "waiting", "member_wrote")
 
@@ -148,7 +150,8 @@ def test_staff_started_topics_and_announcements_never_queue(app, build, make_cat
         own = b.topic(case["category"], case["care"], title="Planned maintenance tonight").id
         announcement = b.topic(news, case["asker"], title="A member posting in news").id
         b.reply(own, case["helper"], body="Will calls work?")
-    assert _t(app, own)["state"] is None and _t(app, announcement)["state"] is None
+    assert _t(app, own)["state"] is None
+    assert _t(app, announcement)["state"] is None
     assert _queue_ids(app) == [case["topic"]]
     assert _history(app, own) == []
 
@@ -202,7 +205,8 @@ def test_members_cannot_resolve_others_topics_or_set_labels(app, client, auth, c
     auth.login(case["asker"]["username"])  # not even the asker: they say Yes instead
     assert client.post(f"/t/{case['topic']}/resolve", data={"reason": "done", "csrf_token": token}).status_code == 403
     t = _t(app, case["topic"])
-    assert t["state"] == "waiting" and t["label"] is None
+    assert t["state"] == "waiting"
+    assert t["label"] is None
     with app.app_context():
         with pytest.raises(ActionError):
             cases.resolve_for_asker(db.session.get(Topic, case["topic"]), actor=_u(case["helper"]), reason="x")
@@ -234,7 +238,8 @@ def test_auto_resolve_reminds_once_then_resolves(app, build, case, notes):
         assert cases.auto_resolve(now + timedelta(days=3, hours=2)) == (0, 0)
         db.session.commit()
     reminders = notes(case["asker"], "reminder")
-    assert len(reminders) == 1 and "Did it solve your problem?" in reminders[0][1]
+    assert len(reminders) == 1
+    assert "Did it solve your problem?" in reminders[0][1]
     assert _t(app, case["topic"])["state"] == "answered"
     with app.app_context():
         assert cases.auto_resolve(now + timedelta(days=9, hours=23)) == (0, 0)  # 7 days after the reminder: not yet
@@ -273,7 +278,8 @@ def test_auto_resolve_cli(app, build, case):
     assert "Reminded 1 asker; resolved 0 topics." in result.output
     assert _t(app, case["topic"])["reminded_at"] is not None
     result = runner.invoke(args=["helpdesk", "auto-resolve", "--now", "yesterday"])
-    assert result.exit_code == 2 and "--now" in result.output
+    assert result.exit_code == 2
+    assert "--now" in result.output
 
 
 # --- issue labels ------------------------------------------------------------------------------
@@ -302,7 +308,8 @@ def test_staff_set_issue_labels_shown_filterable_and_logged(app, client, signed_
     assert "Known issue" in page(client.get(f"/c/{case['category']['slug']}")).one("table").text
     with app.app_context():
         entry = db.session.scalars(select(ModerationLogEntry)).one()
-        assert entry.action == "set_issue_label" and "none → Known issue" in entry.summary
+        assert entry.action == "set_issue_label"
+        assert "none → Known issue" in entry.summary
     # Clearing it is logged too.
     client.post(path, data={"label": "", "csrf_token": csrf_token(client, path)})
     assert _t(app, case["topic"])["label"] is None
@@ -310,7 +317,7 @@ def test_staff_set_issue_labels_shown_filterable_and_logged(app, client, signed_
         assert db.session.scalar(select(func.count(ModerationLogEntry.id))) == 2
 
 
-@pytest.mark.parametrize("data,status", [
+@pytest.mark.parametrize(("data", "status"), [
     ({"label": "broken"}, 422),
     ({"label": "fixed", "incident": "abc"}, 422),
     ({"label": "fixed", "incident": "99999"}, 404),
@@ -370,5 +377,6 @@ def test_the_queue_is_one_query(app, build, case, make_user):
             q = queries.staff_queue(1)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
-        assert len(q.entries) == 6 and q.waiting == 6
+        assert len(q.entries) == 6
+        assert q.waiting == 6
         assert len(seen) == 1, seen
