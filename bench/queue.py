@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pages import measure  # noqa: E402 - bench/pages.py, beside this script
@@ -28,12 +28,27 @@ from forum.models import Category, Topic, User
 
 
 def _plan(engine, category_id: int | None) -> list[str]:
-    conds = queries.queue_conditions(category_id=category_id)
-    stmt = select(Topic.id).where(*conds).order_by(Topic.waiting_since, Topic.id).limit(queries.QUEUE_PER_PAGE + 1)
-    compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
+    """The query plan of the queue's one SELECT, as staff_queue() sends it."""
+    seen = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        queries.staff_queue(1, category_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    assert len(seen) == 1, f"the queue ran {len(seen)} queries"
+    statement, parameters = seen[0]
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
-    with engine.connect() as conn:
-        return [" ".join(str(c) for c in row) for row in conn.execute(text(prefix + str(compiled)))]
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(prefix + statement, parameters)
+        return [" ".join(str(c) for c in row) for row in cur.fetchall()]
+    finally:
+        raw.close()
 
 
 def main() -> None:

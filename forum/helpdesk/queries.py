@@ -94,11 +94,12 @@ class Queue:
         return self.page > 1
 
 
-def queue_conditions(*, category_id: int | None = None) -> list:
+def queue_conditions(*, category_id: int | None = None, state: str | None = None) -> list:
     """What "needs a response" means, as WHERE conditions: the case state is waiting or
     reopened (a member wrote last), on one board or all. Announcements and staff-started
-    topics have no state and never match. New filters (e.g. assignment) add conditions here."""
-    conds = [Topic.state.in_(QUEUE_STATES), Topic.merged_into_id.is_(None)]
+    topics have no state and never match. New filters (e.g. assignment) add conditions here.
+    ``state`` narrows to one of the two (the query reads each in index order)."""
+    conds = [Topic.state.in_(QUEUE_STATES) if state is None else Topic.state == state, Topic.merged_into_id.is_(None)]
     if category_id is not None:
         conds.insert(0, Topic.category_id == category_id)
     return conds
@@ -112,9 +113,19 @@ def wait_level(waited: timedelta, target_hours: int) -> str:
 
 
 def staff_queue(page: int = 1, category_id: int | None = None, *, now=None) -> Queue:
-    """The staff queue: topics that need a response, oldest wait first. ONE query, walking
-    the ``ix_topics_queue*`` index: the page of topics (with author, board and claimer
-    joined) and, in a scalar subquery, the number waiting counted up to QUEUE_COUNT_CAP."""
+    """The staff queue: topics that need a response, oldest wait first. ONE query. Each
+    queue state is read in ``ix_topics_queue*`` index order, at most one page deep, and the
+    two are merged (a single ``IN`` would sort every waiting topic); the topics come with
+    author, board and claimer joined, and the number waiting, counted up to QUEUE_COUNT_CAP,
+    rides along as a scalar subquery."""
+    depth = page * QUEUE_PER_PAGE + 1
+    arms = [
+        select(Topic.id.label("id"), Topic.waiting_since.label("since"))
+        .where(*queue_conditions(category_id=category_id, state=state))
+        .order_by(Topic.waiting_since, Topic.id).limit(depth).subquery()
+        for state in QUEUE_STATES
+    ]
+    merged = union_all(*(select(arm.c.id, arm.c.since) for arm in arms)).subquery("queue")
     conds = queue_conditions(category_id=category_id)
     waiting = (
         select(func.count()).select_from(select(Topic.id).where(*conds).limit(QUEUE_COUNT_CAP).subquery())
@@ -122,9 +133,9 @@ def staff_queue(page: int = 1, category_id: int | None = None, *, now=None) -> Q
     )
     rows = db.session.execute(
         select(Topic, waiting.label("waiting"))
-        .where(*conds)
+        .join(merged, merged.c.id == Topic.id)
         .options(joinedload(Topic.author), joinedload(Topic.category), joinedload(Topic.claimed_by))
-        .order_by(Topic.waiting_since, Topic.id)
+        .order_by(merged.c.since, merged.c.id)
         .limit(QUEUE_PER_PAGE + 1)
         .offset((page - 1) * QUEUE_PER_PAGE)
     ).unique().all()

@@ -55,6 +55,14 @@ def upgrade():
         batch_op.add_column(sa.Column("issue_label", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("issue_incident_id", sa.Integer(), nullable=True))
 
+    op.execute(f"""
+        UPDATE topics SET state = CASE
+            WHEN author_id IN (SELECT id FROM users WHERE role IN {STAFF}) THEN NULL
+            WHEN category_id IN (SELECT id FROM categories WHERE slug = 'announcements') THEN NULL
+            WHEN is_resolved THEN 'resolved'
+            WHEN last_poster_id IN (SELECT id FROM users WHERE role IN {STAFF}) THEN 'answered'
+            ELSE 'waiting' END
+    """)
     # answered_at holds the time of the last staff reply for a moment (one pass over posts),
     # then the wait is "since the first post after it".
     op.execute(f"""
@@ -98,27 +106,25 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("topics", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("is_resolved", sa.Boolean(), server_default="0", nullable=False))
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column("topics", sa.Column("is_resolved", sa.Boolean(), server_default="0", nullable=False))
     op.execute("UPDATE topics SET is_resolved = (state = 'resolved') WHERE state IS NOT NULL")
-    with op.batch_alter_table("topics", schema=None) as batch_op:
-        batch_op.drop_index("ix_topics_state_answered")
-        batch_op.drop_index("ix_topics_queue_category")
-        batch_op.drop_index("ix_topics_queue")
-        batch_op.drop_index("ix_topics_category_label")
-        batch_op.drop_index("ix_topics_category_state")
-        batch_op.drop_column("issue_incident_id")
-        batch_op.drop_column("issue_label")
-        batch_op.drop_column("reminded_at")
-        batch_op.drop_column("answered_at")
-        batch_op.drop_column("waiting_since")
-        batch_op.drop_column("state")
-        batch_op.create_index("ix_topics_category_resolved", ["category_id", "is_resolved", "is_pinned", "last_post_at"], unique=False)
-        batch_op.create_index("ix_topics_staff_queue", ["has_staff_reply", "is_resolved", "created_at", "id"], unique=False)
-        batch_op.create_index("ix_topics_staff_queue_category",
-                              ["category_id", "has_staff_reply", "is_resolved", "created_at", "id"], unique=False)
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.drop_column("response_target_hours")
+    for name in ("ix_topics_state_answered", "ix_topics_queue_category", "ix_topics_queue", "ix_topics_category_label",
+                 "ix_topics_category_state"):
+        op.drop_index(name, table_name="topics")
+    for column in ("issue_incident_id", "issue_label", "reminded_at", "answered_at", "waiting_since", "state"):
+        if sqlite:  # plain ALTERs: see upgrade()
+            op.execute(f"ALTER TABLE topics DROP COLUMN {column}")
+        else:
+            op.drop_column("topics", column)
+    op.create_index("ix_topics_category_resolved", "topics", ["category_id", "is_resolved", "is_pinned", "last_post_at"])
+    op.create_index("ix_topics_staff_queue", "topics", ["has_staff_reply", "is_resolved", "created_at", "id"])
+    op.create_index("ix_topics_staff_queue_category", "topics",
+                    ["category_id", "has_staff_reply", "is_resolved", "created_at", "id"])
+    if sqlite:
+        op.execute("ALTER TABLE categories DROP COLUMN response_target_hours")
+    else:
+        op.drop_column("categories", "response_target_hours")
     op.drop_index("ix_case_transitions_created_at", table_name="case_transitions")
     op.drop_index("ix_case_transitions_topic_id", table_name="case_transitions")
     op.drop_table("case_transitions")
