@@ -380,3 +380,25 @@ def test_the_queue_is_one_query(app, build, case, make_user):
         assert len(q.entries) == 6
         assert q.waiting == 6
         assert len(seen) == 1, seen
+
+
+def test_search_documents_read_the_case_state(app, build, case):
+    from forum.search import documents
+
+    with build() as b:
+        reply = b.reply(case["topic"], case["care"], body="Reset network settings.").id
+
+    def resolved_flags():
+        with app.app_context():
+            [(_, topic_doc)] = list(documents.topic_docs(db.session, [case["topic"]]))
+            [(_, reply_doc)] = list(documents.reply_docs(db.session, post_ids=[reply]))
+            return topic_doc["resolved"], reply_doc["resolved"]
+
+    with app.app_context():  # an official answer alone does not make it resolved for search either
+        services.mark_official_answer(db.session.get(Post, reply), actor=_u(case["care"]), reason="Works")
+        db.session.commit()
+    assert resolved_flags() == (False, False)
+    with app.app_context():
+        services.rate_satisfaction(db.session.get(Topic, case["topic"]), user=_u(case["asker"]), answer="yes")
+        db.session.commit()
+    assert resolved_flags() == (True, True)
