@@ -67,6 +67,7 @@ def build(url: str, topics: int, posts: int, users: int, categories: int, seed: 
         # (the rest wait in the staff queue) and a share is resolved.
         staff_ids = list(db.session.scalars(select(User.id).where(User.role != "member")))
         member_ids = list(db.session.scalars(select(User.id).where(User.role == "member")))
+        staff_set = set(staff_ids)
         cat_ids = list(db.session.scalars(select(Category.id)))
         html_cache = {}
 
@@ -129,13 +130,22 @@ def build(url: str, topics: int, posts: int, users: int, categories: int, seed: 
                     roots.append((pid, 0, pid))
                 post_rows.append(row)
             solution = rng.choice(reply_ids) if reply_ids and rng.random() < resolved_share else None
+            # helpdesk: the case state, as the lifecycle would have left it (forum.helpdesk.cases):
+            # staff-started topics are no case; a member writing last means waiting (since the
+            # first post after the staff reply); a staff post last means answered.
+            staff_last = last_poster in staff_set
+            state = None if author in staff_set else ("answered" if staff_last else "waiting")
+            waiting_since = created if staff_reply_at < 0 or staff_reply_at == n_replies - 1 else (
+                created + timedelta(minutes=7 * (staff_reply_at + 2)))
             batch_topics.append({"id": tid, "category_id": rng.choice(cat_ids), "author_id": author,
                                  "title": sentence(rng, 6)[:150], "is_pinned": t % 997 == 0, "created_at": created,
                                  "reply_count": n_replies, "last_post_at": last_at, "last_poster_id": last_poster,
-                                 "has_staff_reply": staff_reply_at >= 0})
-            if solution:
+                                 "has_staff_reply": staff_reply_at >= 0, "state": state,
+                                 "waiting_since": waiting_since if state else None,
+                                 "answered_at": last_at if state == "answered" else None})
+            if solution and state is not None:
                 solutions.append({"id": tid, "solution_post_id": solution, "solution_accepted_at": last_at,
-                                  "is_resolved": True, "resolved_at": last_at})
+                                  "state": "resolved", "resolved_at": last_at})
             if len(batch_topics) >= 2000:
                 flush_batch()
         if batch_topics:

@@ -65,9 +65,7 @@ def main() -> None:
         last_page = max(1, -(-threads // app.config["THREADS_PER_PAGE"]))
         resolved = db.session.scalar(select(Topic).where(Topic.is_resolved.is_(True)).order_by(Topic.id.desc()))
         staff = db.session.scalar(select(User).where(User.role == "staff").order_by(User.id))
-        waiting = db.session.scalar(
-            select(func.count(Topic.id)).where(Topic.has_staff_reply.is_(False), Topic.is_resolved.is_(False))
-        )
+        waiting = db.session.scalar(select(func.count(Topic.id)).where(Topic.state.in_(("waiting", "reopened"))))
         last_cat = db.session.scalar(select(Category).order_by(Category.id.desc()))
         paths = [
             "/",

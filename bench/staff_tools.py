@@ -32,7 +32,7 @@ def prepare(app) -> tuple[str, str, int]:
         agent = db.session.scalar(select(User).where(User.role == "staff").order_by(User.id))
         member = db.session.scalar(select(User).where(User.role == "member").order_by(User.id))
         big = db.session.scalar(select(Topic).order_by(Topic.reply_count.desc(), Topic.id))
-        waiting = select(Topic.id).where(Topic.has_staff_reply.is_(False), Topic.is_resolved.is_(False))
+        waiting = select(Topic.id).where(Topic.state.in_(("waiting", "reopened")))
         ids = [i for n, i in enumerate(db.session.scalars(waiting.order_by(Topic.id))) if n % 20 == 0]
         db.session.execute(update(Topic).where(Topic.id.in_(ids)).values(claimed_by_id=agent.id, claimed_at=utcnow()))
         if not db.session.scalar(select(func.count(InternalNote.id)).where(InternalNote.topic_id == big.id)):

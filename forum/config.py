@@ -74,6 +74,12 @@ class DefaultConfig:
     RATELIMIT_POSTS_MEMBER = "30 per hour"
     RATELIMIT_POSTS_NEW_MEMBER = "5 per hour"
     RATELIMIT_NEW_MEMBER_DAYS = 7
+    # helpdesk: the case lifecycle. An answered topic whose asker stays silent gets one
+    # reminder after AUTO_RESOLVE_REMIND_DAYS, and is resolved AUTO_RESOLVE_DAYS after it.
+    AUTO_RESOLVE_DAYS = 7
+    AUTO_RESOLVE_REMIND_DAYS = 3
+    # helpdesk: the staff queue colours waits against this many hours (a board may override it).
+    RESPONSE_TARGET_HOURS = 4
     # helpdesk: extra names members may not take, comma-separated (beyond staff roles and the brand).
     STAFF_NAME_TERMS = ""
     # helpdesk: the site's address for links in notification emails sent outside a request.

@@ -46,12 +46,14 @@ EMAIL_MODES = ("off", "immediate", "daily")
 KIND_CATEGORIES = {
     "reply": "replies", "message": "replies", "solution": "replies",
     "official_answer": "staff", "satisfaction": "staff", "qa_answer": "staff",
+    "resolved": "staff", "reminder": "staff",  # the case lifecycle (forum.helpdesk.cases)
     "moderation": "moderation",
     "incident_update": "watched", "qa_live": "watched",
 }
 
 #: Which notification wins when one action tells a user several things about one topic.
-KIND_PRIORITY = {"moderation": 50, "official_answer": 40, "solution": 30, "satisfaction": 20, "reply": 10}
+KIND_PRIORITY = {"moderation": 50, "official_answer": 40, "resolved": 35, "solution": 30, "satisfaction": 20,
+                 "reminder": 15, "reply": 10}
 
 #: Hooks run after notifications are stored, with (session, [Notification]); the
 #: email delivery registers here.

@@ -303,11 +303,22 @@ def can_accept_solution(user: User | None, post: Any = None) -> bool:
     return _is_reply(post) and post.topic.author_id == user.id and post.author_id != user.id
 
 
-# Only the topic's author answers "Did this solve your problem?", once it is resolved.
+# Only the topic's author answers "Did this solve your problem?", once it is answered
+# (staff replied or marked an official answer) or resolved; Yes resolves, No reopens.
 def can_rate_satisfaction(user: User | None, topic: Topic | None = None) -> bool:
     if not _can_participate(user):
         return False
-    return topic is None or (topic.author_id == user.id and topic.is_resolved)
+    return topic is None or (topic.author_id == user.id and topic.state in ("answered", "resolved"))
+
+
+# Staff resolve a help topic on the asker's behalf (with a reason, in the public log).
+def can_resolve_topic_for_asker(user: User | None, topic: Topic | None = None) -> bool:
+    return _is_staff(user)
+
+
+# Staff set a topic's issue label (Investigating, Known issue, Workaround, Fixed).
+def can_set_issue_label(user: User | None, topic: Topic | None = None) -> bool:
+    return _is_staff(user)
 
 
 # Verified members give kudos to other people's posts (once each; the service checks).
@@ -413,6 +424,8 @@ PREDICATES.update(
             can_subscribe_topic,
             can_view_staff_queue,
             can_claim_topic,
+            can_resolve_topic_for_asker,
+            can_set_issue_label,
             can_edit_settings,
         )
     }

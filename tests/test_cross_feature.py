@@ -98,8 +98,9 @@ def test_hiding_the_official_answer_unresolves_the_topic_logs_both_and_tells_the
     with app.app_context():
         answer = db.session.get(Post, scene["answer"])
         assert helpdesk.mark_official_answer(answer, actor=_u(people["care"]), reason="These steps fix it")
-        db.session.commit()
         topic = db.session.get(Topic, scene["topic"])
+        helpdesk.rate_satisfaction(topic, user=topic.author, answer="yes")  # the asker says Yes
+        db.session.commit()
         assert topic.is_resolved
         assert topic.official_answer_post_id == answer.id
 

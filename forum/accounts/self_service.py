@@ -394,6 +394,7 @@ USER_REFERENCES = {
     "qa_event_subscriptions.user_id": "delete",
     "incident_follows.user_id": "delete",
     "posts.author_id": "keep",
+    "case_transitions.actor_id": "keep",  # the case history counts for insights; shown as "a former member"
     "internal_notes.author_id": "keep",  # staff only; staff roles cannot delete themselves
     "saved_replies.created_by_id": "keep",
     "saved_replies.updated_by_id": "keep",

@@ -1,9 +1,10 @@
 """Help-desk forms: validation only."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from forum.helpdesk.cases import RESOLVE_REASON_MESSAGE
 from forum.helpdesk.notes import NOTE_EMPTY, NOTE_MAX, NOTE_TOO_LONG
 from forum.helpdesk.saved_replies import BODY_EMPTY as SAVED_BODY_EMPTY
 from forum.helpdesk.saved_replies import BODY_MAX as SAVED_BODY_MAX
@@ -13,6 +14,7 @@ from forum.helpdesk.saved_replies import TITLE_MESSAGE as SAVED_TITLE_MESSAGE
 from forum.helpdesk.services import COMMENT_MAX
 from forum.markup import MAX_BODY_LENGTH
 from forum.messages.services import MESSAGE_EMPTY, MESSAGE_MAX, MESSAGE_TOO_LONG, SUBJECT_LENGTH, SUBJECT_MAX
+from forum.models.cases import ISSUE_LABELS
 from forum.text import REASON_MAX, collapse_whitespace, normalise_newlines
 
 NOTE_PUBLIC_TOO_LONG = f"The resolution note is at most {MAX_BODY_LENGTH:,} characters long."
@@ -31,6 +33,20 @@ class SatisfactionForm(FlaskForm):
                         validators=[DataRequired("Answer Yes or No.")])
     comment = TextAreaField("Anything to add? (optional)", validators=[Optional(), Length(max=COMMENT_MAX)])
 
+
+
+class ResolveForAskerForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you resolving this for the asker?",
+        validators=[DataRequired(RESOLVE_REASON_MESSAGE), Length(max=REASON_MAX)],
+    )
+
+
+class IssueLabelForm(FlaskForm):
+    label = SelectField("Issue label", choices=[SelectChoice("", "No label"), *(SelectChoice(v, t) for v, t in ISSUE_LABELS.items())],
+                        validate_choice=True, validators=[Optional()])
+    incident = IntegerField("Incident number (optional)", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    reason = StringField("Note for the log (optional)", validators=[Optional(), Length(max=REASON_MAX)])
 
 
 # --- staff tools (validation only; the services check the same limits) ---

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import joinedload
 
@@ -12,6 +13,7 @@ from forum.extensions import db
 from forum.helpdesk import assignment
 from forum.models import Kudos, Post, Topic, TopicSubscription, User
 from forum.models.base import utcnow
+from forum.models.cases import QUEUE_STATES
 
 QUEUE_PER_PAGE = 50
 #: The queue says "1,000+ waiting" rather than counting a backlog row by row.
@@ -66,6 +68,13 @@ class QueueEntry:
     topic: Topic
     waited: timedelta
     claimed: bool
+    #: The board's response target, and how the wait compares: ``ok``, ``near`` (75 % of it) or ``over``.
+    target_hours: int = 4
+    level: str = "ok"
+
+    @property
+    def level_label(self) -> str:
+        return {"ok": "within target", "near": "near target", "over": "over target"}[self.level]
 
 
 @dataclass
@@ -85,34 +94,63 @@ class Queue:
         return self.page > 1
 
 
-def _waiting_filter(category_id: int | None):
-    conds = [Topic.has_staff_reply.is_(False), Topic.is_resolved.is_(False)]
+def queue_conditions(*, category_id: int | None = None, state: str | None = None) -> list:
+    """What "needs a response" means, as WHERE conditions: the case state is waiting or
+    reopened (a member wrote last), on one board or all. Announcements and staff-started
+    topics have no state and never match. New filters (e.g. assignment) add conditions here.
+    ``state`` narrows to one of the two (the query reads each in index order)."""
+    conds = [Topic.state.in_(QUEUE_STATES) if state is None else Topic.state == state, Topic.merged_into_id.is_(None)]
     if category_id is not None:
         conds.insert(0, Topic.category_id == category_id)
     return conds
 
 
-def staff_queue(page: int, category_id: int | None = None, *, show: str = "all", viewer_id: int | None = None) -> Queue:
-    """Topics without a staff reply or an answer, oldest first. Two queries, each
-    walking the ``ix_topics_staff_queue*`` index: the page and a capped count.
-    ``show``: all, mine (claimed by ``viewer_id``) or unassigned (assignment.py)."""
-    conds = _waiting_filter(category_id) + assignment.queue_conditions(show, viewer_id)
-    rows = list(
-        db.session.scalars(
-            select(Topic)
-            .where(*conds)
-            .options(joinedload(Topic.author), joinedload(Topic.category), joinedload(Topic.claimed_by))
-            .order_by(Topic.created_at, Topic.id)
-            .limit(QUEUE_PER_PAGE + 1)
-            .offset((page - 1) * QUEUE_PER_PAGE)
-        )
-    )
-    waiting = db.session.scalar(
+def wait_level(waited: timedelta, target_hours: int) -> str:
+    hours = waited.total_seconds() / 3600
+    if hours >= target_hours:
+        return "over"
+    return "near" if hours >= 0.75 * target_hours else "ok"
+
+
+def staff_queue(page: int = 1, category_id: int | None = None, *, show: str = "all", viewer_id: int | None = None,
+                now=None) -> Queue:
+    """The staff queue: topics that need a response, oldest wait first. ONE query. Each
+    queue state is read in ``ix_topics_queue*`` index order, at most one page deep, and the
+    two are merged (a single ``IN`` would sort every waiting topic); the topics come with
+    author, board and claimer joined, and the number waiting, counted up to QUEUE_COUNT_CAP,
+    rides along as a scalar subquery. ``show``: all, mine (claimed by ``viewer_id``) or
+    unassigned (assignment.py; the ``ix_topics_staff_queue_assignee`` index serves both)."""
+    assigned = assignment.queue_conditions(show, viewer_id)
+    depth = page * QUEUE_PER_PAGE + 1
+    arms = [
+        select(Topic.id.label("id"), Topic.waiting_since.label("since"))
+        .where(*queue_conditions(category_id=category_id, state=state), *assigned)
+        .order_by(Topic.waiting_since, Topic.id).limit(depth).subquery()
+        for state in QUEUE_STATES
+    ]
+    merged = union_all(*(select(arm.c.id, arm.c.since) for arm in arms)).subquery("queue")
+    conds = queue_conditions(category_id=category_id) + assigned
+    waiting = (
         select(func.count()).select_from(select(Topic.id).where(*conds).limit(QUEUE_COUNT_CAP).subquery())
-    ) or 0
-    now = utcnow()
-    entries = [QueueEntry(t, now - t.created_at, t.claimed_by_id is not None) for t in rows[:QUEUE_PER_PAGE]]
-    return Queue(entries, page, len(rows) > QUEUE_PER_PAGE, waiting)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Topic, waiting.label("waiting"))
+        .join(merged, merged.c.id == Topic.id)
+        .options(joinedload(Topic.author), joinedload(Topic.category), joinedload(Topic.claimed_by))
+        .order_by(merged.c.since, merged.c.id)
+        .limit(QUEUE_PER_PAGE + 1)
+        .offset((page - 1) * QUEUE_PER_PAGE)
+    ).unique().all()
+    now = now or utcnow()
+    default_target = int(current_app.config["RESPONSE_TARGET_HOURS"])
+    entries = []
+    for t, _count in rows[:QUEUE_PER_PAGE]:
+        waited = now - (t.waiting_since or t.created_at)
+        target = t.category.response_target_hours or default_target
+        entries.append(QueueEntry(t, waited, t.claimed_by_id is not None, target,
+                                  wait_level(waited, target)))
+    return Queue(entries, page, len(rows) > QUEUE_PER_PAGE, rows[0][1] if rows else 0)
 
 
 def profile_stats(user: User) -> dict[str, int]:

@@ -11,6 +11,7 @@ from forum.actions import ActionError
 from forum.actions import PermissionDenied as _Denied
 from forum.audit import log_action
 from forum.extensions import db
+from forum.helpdesk import cases
 from forum.models import Kudos, Post, Topic, User
 from forum.models.base import utcnow
 from forum.notify import notify
@@ -27,7 +28,7 @@ COMMENT_MAX = 1000
 TITLE_MAX = 60
 SATISFACTION_CHOICES = ("yes", "no")
 KUDOS_TWICE_MESSAGE = "You already gave kudos to this post."
-HIDDEN_ANSWER_NOTE = "The answer that resolved this topic was hidden by a moderator, so the topic is unresolved again."
+HIDDEN_ANSWER_NOTE = "The answer that resolved this topic was hidden by a moderator, so the topic is open again."
 
 
 class HelpdeskError(ActionError):
@@ -51,29 +52,7 @@ def _clean(text: str | None, *, limit: int, field: str, what: str) -> str:
                        length_message=f"The {what} is at most {limit:,} characters long.", error=HelpdeskError).strip()
 
 
-# --- resolved state ---------------------------------------------------------------
-
-
-def _refresh_resolved(topic: Topic, *, actor: User | None) -> bool:
-    """Recompute ``is_resolved`` from the stored answers. Returns True when the topic
-    has just become resolved (and asks its author whether it solved their problem)."""
-    resolved = topic.official_answer_post_id is not None or topic.solution_post_id is not None
-    became = resolved and not topic.is_resolved
-    topic.is_resolved = resolved
-    if became:
-        topic.resolved_at = utcnow()
-        topic.resolution_note = None
-        notify(
-            [topic.author_id],
-            kind="satisfaction",
-            text=f"Your topic “{topic.title}” is resolved. Did this solve your problem?",
-            url=topic_path(topic, "satisfaction"),
-            actor=actor,
-            topic=topic,
-        )
-    elif not resolved:
-        topic.resolved_at = None
-    return became
+# --- answers (the case state itself lives in forum.helpdesk.cases) -------------------
 
 
 def mark_official_answer(post: Post, *, actor: User, reason: str) -> bool:
@@ -94,11 +73,11 @@ def mark_official_answer(post: Post, *, actor: User, reason: str) -> bool:
     summary = f"official answer: post {post.id}" + (f", replacing post {previous}" if previous else "")
     log_action(actor, "mark_official_answer", target_type="post", target_id=post.id, reason=reason,
                subject_user=post.author, topic_id=topic.id, summary=summary)
-    _refresh_resolved(topic, actor=actor)
     db.session.flush()
+    cases.on_official_answer(topic, actor=actor)
     signals.topic_answer_changed.send(topic)
-    notify([topic.author_id], kind="official_answer", actor=actor, url=post_path(post), topic=topic,
-           text=f"{actor.shown_name} marked an official answer on your topic “{topic.title}”.")
+    notify([topic.author_id], kind="official_answer", actor=actor, url=topic_path(topic, "satisfaction"), topic=topic,
+           text=f"{actor.shown_name} marked an official answer on your topic “{topic.title}”. Did it solve your problem?")
     notify([post.author_id], kind="official_answer", actor=actor, url=post_path(post), topic=topic,
            text=f"Your reply in “{topic.title}” was marked as the official answer.")
     return True
@@ -113,8 +92,8 @@ def accept_solution(post: Post, *, actor: User) -> bool:
         return False
     topic.solution_post_id = post.id
     topic.solution_accepted_at = utcnow()
-    _refresh_resolved(topic, actor=actor)
     db.session.flush()
+    cases.on_solution_accepted(topic, actor=actor)
     signals.topic_answer_changed.send(topic)
     notify([post.author_id], kind="solution", actor=actor, url=post_path(post), topic=topic,
            text=f"{actor.shown_name} accepted your reply as the solution to “{topic.title}”.")
@@ -122,15 +101,17 @@ def accept_solution(post: Post, *, actor: User) -> bool:
 
 
 def rate_satisfaction(topic: Topic, *, user: User, answer: str, comment: str = "") -> None:
-    """Store the author's answer to "Did this solve your problem?" (they may change it)."""
+    """Store the author's answer to "Did this solve your problem?" (they may change it
+    while the topic is answered or resolved): Yes resolves the topic, No reopens it."""
     if not can_rate_satisfaction(user, topic):
-        raise PermissionDenied("Only the topic's author can answer this, once the topic is resolved.")
+        raise PermissionDenied("Only the topic's author can answer this, once Customer Care has answered.")
     if answer not in SATISFACTION_CHOICES:
         raise HelpdeskError("Answer Yes or No.", field="answer")
     topic.satisfaction = answer
     topic.satisfaction_comment = _clean(comment, limit=COMMENT_MAX, field="comment", what="comment") or None
     topic.satisfaction_at = utcnow()
     db.session.flush()
+    cases.on_satisfaction(topic, actor=user, answer=answer, comment=topic.satisfaction_comment)
 
 
 def on_answer_hidden(post: Post, *, actor: User | None = None, reason: str | None = None) -> bool:
@@ -146,9 +127,8 @@ def on_answer_hidden(post: Post, *, actor: User | None = None, reason: str | Non
         changed = True
     if not changed:
         return False
-    _refresh_resolved(topic, actor=actor)
-    if not topic.is_resolved:
-        topic.resolution_note = HIDDEN_ANSWER_NOTE
+    db.session.flush()
+    cases.on_answer_hidden(topic, actor=actor, note=HIDDEN_ANSWER_NOTE)
     db.session.flush()
     signals.topic_answer_changed.send(topic)
     return True
@@ -183,10 +163,11 @@ def give_kudos(post: Post, *, user: User) -> Kudos:
 
 
 def on_post_created(post: Post) -> None:
-    """Note the first staff reply of a topic, for the staff queue."""
+    """Note the first staff reply of a topic, and move the case along (forum.helpdesk.cases)."""
     if not post.is_first and post.author.is_staff and not post.topic.has_staff_reply:
         post.topic.has_staff_reply = True
         db.session.flush()
+    cases.on_reply(post)
 
 
 def set_title(user: User, title: str | None) -> None:

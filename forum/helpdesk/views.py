@@ -7,14 +7,17 @@ from sqlalchemy import select
 from forum.actions import action
 from forum.extensions import db
 from forum.forms import EmptyForm, require_valid
-from forum.helpdesk import assignment, bp, forms, queries, services
+from forum.helpdesk import assignment, bp, cases, forms, queries, services
 from forum.models import Category, Post, Topic
+from forum.models.cases import ISSUE_LABELS, STATE_LABELS
 from forum.permissions import (
     can_accept_solution,
     can_claim_topic,
     can_give_kudos,
     can_mark_official_answer,
     can_rate_satisfaction,
+    can_resolve_topic_for_asker,
+    can_set_issue_label,
     can_view_staff_queue,
     require,
 )
@@ -126,6 +129,50 @@ def claim(topic_id: int):
     return redirect(safe_next(url_for("topics.view_topic", topic_id=topic.id, slug=topic.slug)))
 
 
+def _refused(done, form, template: str, **context):
+    """A refused case action: a field error shows the form again (422); anything else
+    (403, 404, 409) is an error page with the message."""
+    error = done.error
+    if error.field and error.field in form._fields:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        return render_template(template, form=form, **context), 422
+    abort(error.status, error.message)
+
+
+@bp.route("/t/<id:topic_id>/resolve", methods=["GET", "POST"])
+def resolve_for_asker(topic_id: int):
+    """Resolve a help topic on the asker's behalf, with a reason for the public log (staff)."""
+    topic = db.get_or_404(Topic, topic_id)
+    require(can_resolve_topic_for_asker, current_user, topic)
+    form = forms.ResolveForAskerForm()
+    if form.validate_on_submit():
+        with action(quiet=True) as done:
+            cases.resolve_for_asker(topic, actor=current_user, reason=form.reason.data)
+        if not done:
+            return _refused(done, form, "helpdesk/resolve.html", topic=topic)
+        flash("Resolved for the asker. The reason is in the public moderation log.", "success")
+        return _to_topic(topic)
+    return render_template("helpdesk/resolve.html", topic=topic, form=form), 422 if form.errors else 200
+
+
+@bp.route("/t/<id:topic_id>/label", methods=["GET", "POST"])
+def issue_label(topic_id: int):
+    """Set or clear a topic's issue label, optionally linked to an incident (staff)."""
+    topic = db.get_or_404(Topic, topic_id)
+    require(can_set_issue_label, current_user, topic)
+    form = forms.IssueLabelForm(data={"label": topic.issue_label or "", "incident": topic.issue_incident_id}
+                                if request.method == "GET" else None)
+    if form.validate_on_submit():
+        with action(quiet=True) as done:
+            changed = cases.set_issue_label(topic, actor=current_user, label=form.label.data or None,
+                                            incident_id=form.incident.data, reason=form.reason.data)
+        if not done:
+            return _refused(done, form, "helpdesk/issue_label.html", topic=topic)
+        flash("Issue label saved." if changed else "The label was already set that way.", "success")
+        return _to_topic(topic)
+    return render_template("helpdesk/issue_label.html", topic=topic, form=form), 422 if form.errors else 200
+
+
 # --- helpers the shared templates call (topic page, category page, profile) ---
 
 
@@ -145,7 +192,12 @@ def _profile_stats(user):
 @bp.app_template_global("helpdesk_forms")
 def _forms():
     action = EmptyForm()
-    return {"action": action, "satisfaction": forms.SatisfactionForm(), "subscription": action}
+    return {"action": action, "satisfaction": forms.SatisfactionForm(), "subscription": action,
+            "resolve": forms.ResolveForAskerForm(formdata=None), "label": forms.IssueLabelForm(formdata=None)}
+
+
+bp.add_app_template_global(STATE_LABELS, "case_state_labels")
+bp.add_app_template_global(ISSUE_LABELS, "issue_labels")
 
 
 @bp.app_template_filter("waited")

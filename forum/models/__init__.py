@@ -1,6 +1,7 @@
 """All models, in one package so that features can share them without import cycles."""
 
 from forum.models.account_deletions import AccountDeletion
+from forum.models.cases import CaseTransition
 from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
@@ -62,6 +63,7 @@ __all__ = [
     "QuestionVote",
     "ROLES",
     "STAFF_ROLES",
+    "CaseTransition",
     "Category",
     "Conversation",
     "ConversationEvent",

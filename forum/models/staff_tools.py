@@ -21,9 +21,8 @@ from forum.models.topics import Topic
 from forum.models.users import User
 
 #: The staff queue's "mine" and "unassigned" (``claimed_by_id`` = the agent, or NULL),
-#: oldest waiting first: the queue's own index with the assignee in front.
-Index("ix_topics_staff_queue_assignee", Topic.claimed_by_id, Topic.has_staff_reply, Topic.is_resolved,
-      Topic.created_at, Topic.id)
+#: oldest waiting first: the queue's own index (ix_topics_queue) with the assignee in front.
+Index("ix_topics_staff_queue_assignee", Topic.claimed_by_id, Topic.state, Topic.waiting_since, Topic.id)
 
 
 class InternalNote(db.Model):

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -34,6 +35,9 @@ class Category(db.Model):
     #: Denormalised count of the board's topics, kept by the topic services, so that
     #: the home page and pagination never count a large table.
     topic_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: helpdesk: hours within which a waiting topic should get a response (the staff queue
+    #: colours waits against it); ``None`` uses ``FORUM_RESPONSE_TARGET_HOURS``.
+    response_target_hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
@@ -47,12 +51,15 @@ class Topic(db.Model):
         Index("ix_topics_category_activity", "category_id", "is_pinned", "last_post_at"),
         # The home page: latest activity across all boards.
         Index("ix_topics_last_post_at", "last_post_at"),
-        # helpdesk: the category page filtered by status (resolved / unresolved, unanswered).
-        Index("ix_topics_category_resolved", "category_id", "is_resolved", "is_pinned", "last_post_at"),
+        # helpdesk: the category page filtered by case state (resolved / unresolved), unanswered, issue label.
+        Index("ix_topics_category_state", "category_id", "state", "is_pinned", "last_post_at"),
         Index("ix_topics_category_replies", "category_id", "reply_count", "is_pinned", "last_post_at"),
-        # helpdesk: the staff queue, oldest waiting first (all boards, or one board).
-        Index("ix_topics_staff_queue", "has_staff_reply", "is_resolved", "created_at", "id"),
-        Index("ix_topics_staff_queue_category", "category_id", "has_staff_reply", "is_resolved", "created_at", "id"),
+        Index("ix_topics_category_label", "category_id", "issue_label", "is_pinned", "last_post_at"),
+        # helpdesk: the staff queue ("needs a response"), oldest wait first (all boards, or one board) ...
+        Index("ix_topics_queue", "state", "waiting_since", "id"),
+        Index("ix_topics_queue_category", "category_id", "state", "waiting_since", "id"),
+        # ... and auto-resolution: answered topics by when they were answered.
+        Index("ix_topics_state_answered", "state", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,8 +98,22 @@ class Topic(db.Model):
         ForeignKey("posts.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     solution_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: True when the topic has an official answer or an accepted solution (stored for list filters).
-    is_resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The case state (forum.models.cases): ``waiting``, ``answered``, ``resolved`` or
+    #: ``reopened``; ``None`` for announcements and staff-started topics. The one stored state
+    #: that the filters, the staff queue, search and the badge read; changed only by
+    #: forum.helpdesk.cases, which records each change as a CaseTransition.
+    state: Mapped[str | None] = mapped_column(String(10))
+    #: When the current wait for Customer Care began (kept while answered, so a "No" puts
+    #: the topic back at its original waiting time).
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When staff last answered (the auto-resolve clock) and when the asker was reminded.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A staff-set issue label (forum.models.cases.ISSUE_LABELS), optionally linked to an incident.
+    issue_label: Mapped[str | None] = mapped_column(String(20))
+    #: (No foreign key: incidents are never deleted, and SQLite cannot add one to a filled
+    #: table; the service checks that the incident exists.)
+    issue_incident_id: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A public note on the resolved state, e.g. why a topic is unresolved again.
     resolution_note: Mapped[str | None] = mapped_column(Text)
@@ -113,6 +134,16 @@ class Topic(db.Model):
     @property
     def slug(self) -> str:
         return slugify(self.title)
+
+    @hybrid_property
+    def is_resolved(self) -> bool:
+        """Read from the case state (there is no separate flag)."""
+        return self.state == "resolved"
+
+    @is_resolved.inplace.expression
+    @classmethod
+    def _is_resolved_expression(cls):
+        return cls.state == "resolved"
 
     @property
     def is_unanswered(self) -> bool:

@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "mark_official_answer": "Marked the official answer",
     "escalate_private_case": "Took a topic to a private case with the asker",
     "close_private_case": "Closed a private case",
+    "resolve_topic": "Resolved a topic for its asker",
+    "set_issue_label": "Changed an issue label",
     "link_topic_to_incident": "Moved a topic into an incident",
     "merge_question": "Merged a Q&A question",
     "reject_question": "Declined a Q&A question",

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.models import Answer, Category, Post, QAEvent, Question, Topic
+from forum.models.cases import RESOLVED
 
 CHUNK = 1000
 #: Markdown source is capped before indexing (the markup layer caps it at 20,000 too).
@@ -63,7 +64,7 @@ def _topic_doc(topic: Topic, slug: str, first: Post | None, answers: list[Post])
         "body": body,
         "answer": "\n\n".join(p.body[:BODY_MAX] for p in visible_answers),
         "category": slug,
-        "resolved": bool(topic.is_resolved),
+        "resolved": topic.state == RESOLVED,  # the case state (forum.models.cases)
         "official": topic.official_answer_post_id is not None,
         "created": naive_utc(topic.created_at),
         "activity": naive_utc(topic.last_post_at),
@@ -103,7 +104,8 @@ def reply_docs(session: Session, post_ids: Iterable[int] | None = None,
     """``(post id, document or None)`` for replies (not opening posts)."""
     stmt = (
         select(Post.id, Post.body, Post.is_first, Post.is_hidden, Post.created_at, Post.kudos_count, Post.topic_id,
-               Topic.merged_into_id, Topic.is_resolved, Topic.official_answer_post_id, Category.slug)
+               Topic.merged_into_id, (Topic.state == RESOLVED).label("is_resolved"), Topic.official_answer_post_id,
+               Category.slug)
         .join(Topic, Topic.id == Post.topic_id)
         .join(Category, Category.id == Topic.category_id)
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import Category, Post, Topic
+from forum.models.cases import OPEN_STATES, RESOLVED
 from forum.pagination import Page
 
 
@@ -41,18 +42,21 @@ STATUSES = ("all", "unanswered", "unresolved", "resolved")
 
 
 def _status_filter(status: str):
+    """Resolved and Unresolved read the case state (forum.models.cases), nothing else."""
     return {
         "unanswered": Topic.reply_count == 0,
-        "unresolved": Topic.is_resolved.is_(False),
-        "resolved": Topic.is_resolved.is_(True),
+        "unresolved": Topic.state.in_(OPEN_STATES),
+        "resolved": Topic.state == RESOLVED,
     }.get(status)
 
 
-def category_topics(category: Category, page: int, status: str = "all") -> Page:
+def category_topics(category: Category, page: int, status: str = "all", label: str | None = None) -> Page:
     """A board's topics, pinned first, then by last activity; filtered by ``status``
-    (one of :data:`STATUSES`; ``all`` uses the stored topic count)."""
+    (one of :data:`STATUSES`; ``all`` uses the stored topic count) and by issue ``label``."""
     per_page = current_app.config["TOPICS_PER_PAGE"]
     cond = _status_filter(status)
+    if label is not None:
+        cond = Topic.issue_label == label if cond is None else and_(cond, Topic.issue_label == label)
     base = select(Topic).where(Topic.category_id == category.id, Topic.merged_into_id.is_(None))
     if cond is not None:
         base = base.where(cond)

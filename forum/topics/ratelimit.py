@@ -1,8 +1,8 @@
 """Posting rate limits for members (new topics and replies), with Flask-Limiter.
 
 Members get ``RATELIMIT_POSTS_MEMBER`` (``RATELIMIT_POSTS_NEW_MEMBER`` while their
-account is younger than ``RATELIMIT_NEW_MEMBER_DAYS``), counted per account across new
-topics and replies. Staff, moderators, executives and admins are never limited: in a
+account is younger than ``RATELIMIT_NEW_MEMBER_DAYS``, except for replies in their own
+topic once Customer Care replied there), counted per account across new topics and replies. Staff, moderators, executives and admins are never limited: in a
 crisis Customer Care must be able to answer as fast as it can type. A member who hits
 the limit gets the form back (status 429) with their text and a message saying when
 they can post again.
@@ -24,11 +24,22 @@ from forum.topics import forms
 from forum.topics.queries import category_by_slug, get_topic
 
 
+def _conversation_with_us() -> bool:
+    """A reply in the member's own topic after Customer Care replied there: the new-member
+    limit exists for spam, not for a conversation with us."""
+    if request.endpoint != "topics.reply":
+        return False
+    topic_id = (request.view_args or {}).get("topic_id")
+    topic = get_topic(int(topic_id)) if isinstance(topic_id, int) else None
+    return topic is not None and topic.author_id == current_user.id and topic.has_staff_reply
+
+
 def _posting_limit() -> str:
     cfg = current_app.config
     joined = getattr(current_user, "created_at", None)
     if joined is not None and joined > utcnow() - timedelta(days=int(cfg["RATELIMIT_NEW_MEMBER_DAYS"])):
-        return cfg["RATELIMIT_POSTS_NEW_MEMBER"]
+        if not _conversation_with_us():
+            return cfg["RATELIMIT_POSTS_NEW_MEMBER"]
     return cfg["RATELIMIT_POSTS_MEMBER"]
 
 

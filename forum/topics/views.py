@@ -7,6 +7,7 @@ from forum import idempotency, personal_data, unread
 from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
+from forum.models.cases import ISSUE_LABELS
 from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic, require
 from forum.search import queries as search_queries
 from forum.topics import bp, forms, queries, services
@@ -60,10 +61,13 @@ def view_category(slug: str):
     status = request.args.get("status", "all")
     if status not in queries.STATUSES:
         abort(400, "Filter by status: all, unanswered, unresolved or resolved.")
-    page = queries.category_topics(category, page_arg(), status)
+    label = request.args.get("label") or None
+    if label is not None and label not in ISSUE_LABELS:
+        abort(400, "Filter by issue label: " + ", ".join(ISSUE_LABELS) + ".")
+    page = queries.category_topics(category, page_arg(), status, label)
     if page.page > page.pages:
         abort(404)
-    return render_template("topics/view_category.html", category=category, page=page, status=status)
+    return render_template("topics/view_category.html", category=category, page=page, status=status, label=label)
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "issue12_staff_tools"
-down_revision = "issue12_notification_defaults"
+down_revision = "issue12_case_lifecycle"
 branch_labels = None
 depends_on = None
 
@@ -46,7 +46,7 @@ def upgrade():
     )
     op.create_index("ix_saved_replies_archived_title", "saved_replies", ["is_archived", "title"], unique=False)
     op.create_index("ix_topics_staff_queue_assignee", "topics",
-                    ["claimed_by_id", "has_staff_reply", "is_resolved", "created_at", "id"], unique=False)
+                    ["claimed_by_id", "state", "waiting_since", "id"], unique=False)
     # Claims used to lapse after 30 minutes; now they last until released or answered.
     # Claims that had lapsed must not come back as assignments.
     topics = sa.table("topics", sa.column("claimed_by_id", sa.Integer()), sa.column("claimed_at", sa.DateTime(timezone=True)))

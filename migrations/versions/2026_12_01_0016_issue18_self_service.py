@@ -43,5 +43,6 @@ def downgrade():
     op.drop_index(op.f("ix_account_deletions_username_digest"), table_name="account_deletions")
     op.drop_index(op.f("ix_account_deletions_deleted_at"), table_name="account_deletions")
     op.drop_table("account_deletions")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("deleted_at")
+    # A plain ALTER (SQLite 3.35+ drops a plain column in place): a batch copy of the
+    # users table fails once other tables point at its rows.
+    op.execute("ALTER TABLE users DROP COLUMN deleted_at")

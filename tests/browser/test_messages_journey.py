@@ -71,7 +71,7 @@ def test_staff_contact_member_privately_from_topic(live_server, new_page, javasc
     expect(mia.locator("article.message")).to_have_count(2)
     expect(mia.get_by_role("navigation", name="Account").get_by_role("link", name="Messages")).to_have_text("Messages")
 
-    # The topic shows the public notice, never the content, to anyone.
+    # The topic shows the public notice, never the content, to anyone; "contacted you" only to the asker.
     reader = new_page(javascript=javascript)
     reader.goto(live_server.url + topic_path)
     expect(reader.locator(".private-contact")).to_have_text("Customer Care is handling this privately.")

@@ -153,3 +153,20 @@ def test_other_staff_roles_are_never_limited(limited_app, role):
     client = _client(limited_app, f"{role}.one")
     assert {client.post(f"/t/{tid}/reply", data={"body": "ok"}).status_code for _ in range(25)} == {302}
     assert client.post("/c/network/new", data={"title": "Planned works tonight", "body": "Details"}).status_code == 302
+
+
+def test_new_members_replying_to_customer_care_in_their_own_topic_are_not_held(limited_app):
+    """Issue 12: the new-member limit exists for spam, not for a conversation with us."""
+    asker = _user(limited_app, "newcomer", age_days=0)
+    care = _user(limited_app, "agent", role="staff")
+    own = _topic(limited_app, asker)
+    other = _topic(limited_app, _user(limited_app, "someone"))
+    _client(limited_app, "agent").post(f"/t/{own}/reply", data={"body": "Which postcode area are you in?"})
+    client = _client(limited_app, "newcomer")
+    # Three replies in their own topic: over the new-member limit (2), within the member one (3).
+    for i in range(3):
+        assert client.post(f"/t/{own}/reply", data={"body": f"Update {i}"}).status_code == 302, i
+    # Elsewhere the new-member limit still holds.
+    codes = [client.post(f"/t/{other}/reply", data={"body": f"Me too {i}"}).status_code for i in range(3)]
+    assert codes == [302, 302, 429]
+    assert care

@@ -16,11 +16,16 @@ from forum.notifications import queries as notification_queries
 from forum.notifications import services as notification_services
 
 
+def _get_state(app, thread):
+    with app.app_context():
+        return _get(Topic, thread["topic"]).state
+
+
 def _get(model, ident):
     return db.session.get(model, ident if isinstance(ident, int) else ident["id"])
 
 
-def test_official_answer_is_logged_resolves_and_notifies(app, thread, notes):
+def test_official_answer_is_logged_answers_but_does_not_resolve_and_notifies(app, thread, notes):
     with app.app_context():
         post = _get(Post, thread["helper_reply"])
         assert services.mark_official_answer(post, actor=_get(User, thread["care"]), reason="Confirmed by network team")
@@ -28,8 +33,10 @@ def test_official_answer_is_logged_resolves_and_notifies(app, thread, notes):
         topic = _get(Topic, thread["topic"])
         assert topic.official_answer_post_id == post.id
         assert topic.official_marked_by_id == thread["care"]["id"]
-        assert topic.is_resolved
-        assert topic.resolved_at is not None
+        # Answered, not resolved: the asker decides (issue 12).
+        assert topic.state == "answered"
+        assert not topic.is_resolved
+        assert topic.resolved_at is None
         [entry] = db.session.scalars(select(ModerationLogEntry)).all()
         assert (entry.action, entry.target_id, entry.reason, entry.topic_id) == (
             "mark_official_answer", post.id, "Confirmed by network team", topic.id)
@@ -37,7 +44,8 @@ def test_official_answer_is_logged_resolves_and_notifies(app, thread, notes):
     # resolved the topic) reaches the asker once, as the more important of the two.
     author_notes = notes(thread["author"])
     assert [n for n in author_notes if n[0] != "reply"] == [
-        ("official_answer", "care marked an official answer on your topic “No signal in Leeds”.", 1)]
+        ("official_answer", "care marked an official answer on your topic “No signal in Leeds”. Did it solve your problem?",
+         1)]
     assert notes(thread["helper"], "official_answer") == [
         ("official_answer", "Your reply in “No signal in Leeds” was marked as the official answer.", 1)]
 
@@ -61,6 +69,7 @@ def test_marking_another_official_answer_replaces_it_and_is_recorded(app, thread
     # of the first one merged into it, as one action sends one notification).
     assert len(notes(thread["author"], "official_answer")) == 2
     assert notes(thread["author"], "satisfaction") == []
+    assert _get_state(app, thread) == "answered"
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
@@ -125,14 +134,17 @@ def test_hidden_official_answer_makes_the_topic_unresolved_with_a_note(app, thre
         post = _get(Post, thread["helper_reply"])
         care = _get(User, thread["care"])
         services.mark_official_answer(post, actor=care, reason="Works")
+        services.accept_solution(post, actor=_get(User, thread["author"]))
         db.session.commit()
+        assert _get(Topic, thread["topic"]).state == "resolved"
         # Another feature hides posts and sends this signal; we send it ourselves.
         signals.post_hidden.send(post, actor=care, reason="Spam link")
         db.session.commit()
         topic = _get(Topic, thread["topic"])
         assert topic.official_answer_post_id is None
+        assert topic.solution_post_id is None
         assert not topic.is_resolved
-        assert topic.resolved_at is None
+        assert topic.state == "reopened"
         assert topic.resolution_note == services.HIDDEN_ANSWER_NOTE
 
 
@@ -158,11 +170,14 @@ def test_hiding_an_unrelated_post_changes_nothing(app, thread):
         assert _get(Topic, thread["topic"]).is_resolved
 
 
-def test_satisfaction_is_stored_on_the_topic(app, thread):
+def test_satisfaction_is_stored_on_the_topic(app, build, thread):
+    with build() as b:  # the asker wrote after the staff reply: waiting, nothing to rate
+        b.reply(thread["topic"], thread["author"], body="Still nothing here.")
     with app.app_context():
         author = _get(User, thread["author"])
         topic = _get(Topic, thread["topic"])
-        with pytest.raises(services.PermissionDenied):  # not resolved yet
+        assert topic.state == "waiting"
+        with pytest.raises(services.PermissionDenied):  # not answered yet
             services.rate_satisfaction(topic, user=author, answer="yes")
         services.accept_solution(_get(Post, thread["helper_reply"]), actor=author)
         services.rate_satisfaction(topic, user=author, answer="yes", comment="  Works now  ")

@@ -35,9 +35,15 @@ def test_staff_mark_official_answer_through_the_form(app, client, auth, thread):
     assert "Try turning on" in box.text
     assert "marked by care" in box.text
     assert box.find("a").get("href") == f"/p/{thread['helper_reply']}"
-    assert doc.find("span", cls="tag-resolved").text == "Resolved"
+    # Answered, not resolved: the asker decides.
+    assert doc.find("span", cls="tag-answered").text == "Answered"
+    assert doc.find("span", cls="tag-resolved") is None
     reply = doc.one("article", id=f"p{thread['helper_reply']}")
     assert reply.find("span", cls="tag-official").text == "Official answer"
+    # Shown once: the thread's post is marked and links up to the box, without the text.
+    assert "Try turning on" not in reply.text
+    assert reply.one("p", cls="answer-moved").find("a").get("href") == "#official-answer"
+    assert doc.text.count("Try turning on") == 1
     with app.app_context():
         assert db.session.query(ModerationLogEntry).one().reason == "Confirmed by the network team"
 
@@ -128,6 +134,10 @@ def test_follow_and_mute_buttons(client, auth, thread):
 
 def test_category_status_filter_and_markers(app, client, build, make_user, category, thread):
     _mark_official(app, thread)
+    with app.app_context():  # the asker accepts it: resolved
+        services.accept_solution(db.session.get(Post, thread["helper_reply"]),
+                                 actor=db.session.get(User, thread["author"]["id"]))
+        db.session.commit()
     member = make_user("asker2")
     with build() as b:
         b.topic(category, member, title="Nobody answered me")
@@ -146,7 +156,7 @@ def test_category_status_filter_and_markers(app, client, build, make_user, categ
     doc = page(client.get(f"/c/{category['slug']}"))
     rows = {r.find("a", cls="topic-title").text: r for r in doc.one("table").find_all("tr")[1:]}
     assert rows["No signal in Leeds"].find("span", cls="tag-resolved").text == "Resolved"
-    assert rows["Nobody answered me"].find("span", cls="tag-unanswered").text == "Unanswered"
+    assert rows["Nobody answered me"].find("span", cls="tag-waiting").text == "Waiting for Customer Care"
     assert doc.one("nav", cls="status-filter").find("strong").text == "All"
 
 
@@ -242,7 +252,7 @@ def queue_topics(app, build, make_user, make_category, category):
                                   ("Billing question", 20, other), ("Answered by staff", 80, category),
                                   ("Solved by member", 90, category)]:
             t = b.topic(cat, asker, title=title)
-            t.created_at = now - timedelta(hours=age_h)
+            t.created_at = t.waiting_since = now - timedelta(hours=age_h)
             made[title] = t
         b.reply(made["Answered by staff"], care, body="On it")
         helper_reply = b.reply(made["Solved by member"], helper, body="Restart")

@@ -63,9 +63,14 @@ def test_staff_start_from_topic_shows_public_notice_without_content(client_for, 
     }, f"/messages/new?to=member_u&topic={topic_id}")
     assert resp.status_code == 302
     public = _text(client.get(f"/t/{topic_id}"))
+    # Issue 12: only the asker is told "contacted you"; everyone else sees it is handled privately.
     assert "Customer Care is handling this privately" in public
-    assert "contacted you privately" not in public  # only the member contacted reads that
-    assert "Customer Care has contacted you privately" in _text(client_for(people["member"]).get(f"/t/{topic_id}"))
+    assert "contacted you privately" not in public
+    assert "contacted you privately" not in _text(client_for(people["other"]).get(f"/t/{topic_id}"))
+    assert "Customer Care is handling this privately" in _text(staff.get(f"/t/{topic_id}"))
+    asker_page = _text(client_for(people["member"]).get(f"/t/{topic_id}"))
+    assert "Customer Care has contacted you privately" in asker_page
+    assert "handling this privately" not in asker_page
     assert "refunded" not in public
     assert "Your bill" not in public
     # Members and moderators do not get the "message privately" link (DMs off).
@@ -76,7 +81,7 @@ def test_staff_start_from_topic_shows_public_notice_without_content(client_for, 
 def test_no_notice_without_the_checkbox(client_for, people, topic_id, client):
     staff = client_for(people["staff"])
     post(staff, "/messages/new", {"to": "member_u", "topic_id": str(topic_id), "subject": "s", "body": "b"}, "/messages")
-    assert "contacted you privately" not in _text(client.get(f"/t/{topic_id}"))
+    assert "privately" not in _text(client.get(f"/t/{topic_id}")).replace("Message member_u privately", "")
 
 
 @pytest.mark.parametrize(("setting", "shown"), [("first_name", "Priya · Customer Care"),

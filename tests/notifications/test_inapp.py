@@ -59,12 +59,13 @@ def test_a_staff_reply_marked_as_the_official_answer_in_one_action_notifies_once
     asker, care = make_user("asker"), make_user("priya", role="staff")
     with build() as b:
         tid = b.topic(category, asker, title="No 4G").id
-    with app.app_context():  # one action: reply, mark it the official answer (which also resolves the topic)
+    with app.app_context():  # one action: reply, mark it the official answer (the topic is answered)
         staff = db.session.get(User, care["id"])
         post = topics.reply_to_topic(db.session.get(Topic, tid), author=staff, body="Restart the phone.")
         helpdesk.mark_official_answer(post, actor=staff, reason="Confirmed")
         db.session.commit()
-    assert _unread(app, asker) == [("priya marked an official answer on your topic “No 4G”.", 1, tid)]
+    assert _unread(app, asker) == [
+        ("priya marked an official answer on your topic “No 4G”. Did it solve your problem?", 1, tid)]
     assert len(mails(asker)) == 1
     assert _unread(app, care) == []  # never the actor
 

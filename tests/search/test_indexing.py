@@ -102,6 +102,9 @@ def test_answers_make_topics_resolved_and_rank_higher(app, build, make_user, cat
         helpdesk.mark_official_answer(db.session.get(Post, answer_id), actor=db.session.get(User, staff["id"]),
                                       reason="confirmed fix")
         db.session.commit()
+        assert _ids(backend, "esim", resolved=True) == set()  # answered, not resolved (issue 12)
+        helpdesk.accept_solution(db.session.get(Post, answer_id), actor=db.session.get(User, alice["id"]))
+        db.session.commit()
         assert _ids(backend, "esim", resolved=True, kind="topic") == {f"t:{t1_id}"}
         assert _ids(backend, "esim", official=True, kind="topic") == {f"t:{t1_id}"}
         assert _ids(backend, "restart", kind="reply", resolved=True) == {f"p:{answer_id}"}

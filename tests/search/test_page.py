@@ -32,6 +32,8 @@ def forum(app, build, make_user, make_category, at):
     with app.app_context():
         helpdesk.mark_official_answer(db.session.get(Post, ids["answer"]), actor=db.session.get(User, staff["id"]),
                                       reason="fix confirmed")
+        # The asker accepts it: resolved (an official answer alone only answers the topic).
+        helpdesk.accept_solution(db.session.get(Post, ids["answer"]), actor=db.session.get(User, alice["id"]))
         moderation.hide_post(db.session.get(Post, ids["hidden"]), actor=db.session.get(User, mod["id"]), reason="account number")
         db.session.commit()
     return ids
