@@ -24,6 +24,7 @@ from forum.models.qa_events import (
 )
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
+from forum.models.search_pg import SearchDocument, SearchWord
 from forum.models.topics import Category, Post, Topic
 from forum.models.users import ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
@@ -62,9 +63,11 @@ __all__ = [
     "Post",
     "RoleChange",
     "SearchDeflection",
+    "SearchDocument",
     "SearchEvent",
     "SearchOutbox",
     "SearchSynonym",
+    "SearchWord",
     "Topic",
     "TopicContact",
     "TopicSubscription",
