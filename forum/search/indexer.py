@@ -61,7 +61,9 @@ def get_backend(app=None) -> SearchBackend:
             check_config(app)
             from forum.search.pg import PostgresBackend
 
-            backend = PostgresBackend()
+            with app.app_context():
+                engine = db.engine
+            backend = PostgresBackend(engine, app_session=True)
         else:
             path = cfg.get("SEARCH_INDEX_DIR", "")
             if path == "":
@@ -293,7 +295,7 @@ def reindex(*, on_doc: Callable[[], None] | None = None) -> dict:
         with Session(db.engine) as session:
             snapshot = list(session.scalars(select(SearchOutbox.id)))
             if _is_pg(backend):
-                count = backend.resync(db.engine, on_doc=on_doc)
+                count = backend.resync(on_doc=on_doc)
             else:
                 count = backend.rebuild(documents.all_docs(session), on_doc=on_doc)
             session.rollback()

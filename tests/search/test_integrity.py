@@ -39,6 +39,7 @@ def test_reply_and_official_mark_in_one_batch_store_the_reply_once(app, build, m
         assert indexer.check()["duplicate"] == []
 
 
+@pytest.mark.whoosh_only  # postgresql: the id is the primary key (tests/search/test_pg.py)
 def test_check_reports_duplicates(app, build, make_user, category, backend, runner):
     alice = make_user("alice")
     with build() as b:
