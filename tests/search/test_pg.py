@@ -34,7 +34,7 @@ def test_a_commit_and_its_documents_land_together(app, pg_backend, build, make_u
         with app.app_context():
             from forum.models import Category
 
-            topic = topics.create_topic(db.session.get(Category, category["id"]), author=db.session.get(User, alice["id"]),
+            topics.create_topic(db.session.get(Category, category["id"]), author=db.session.get(User, alice["id"]),
                                         title="Quokkaphone setup", body="Where is the quokkaphone menu?")
             db.session.flush()
             with other.connect() as conn:  # not committed: nobody else sees it yet
@@ -66,13 +66,13 @@ def test_word_counts_stay_exact_through_edits_and_hiding(app, pg_backend, build,
         reply_id = b.reply(t, alice, body="Lisbon again: roaming fixed after restart.").id
         b.topic(category, alice, title="Voicemail greeting", body="How do I record one?")
     counts = _words(app)
-    assert counts["lisbon"] == 2 and counts["roaming"] == 2 and counts["voicemail"] == 1
+    assert (counts["lisbon"], counts["roaming"], counts["voicemail"]) == (2, 2, 1)
     with app.app_context():
         topics.edit_post(db.session.get(Post, reply_id), editor=db.session.get(User, alice["id"]),
                          body="Porto now, and the data works.")
         db.session.commit()
     counts = _words(app)
-    assert counts["lisbon"] == 1 and counts["porto"] == 1 and counts["roaming"] == 1
+    assert (counts["lisbon"], counts["porto"], counts["roaming"]) == (1, 1, 1)
     with app.app_context():
         moderation.hide_post(db.session.get(Post, reply_id), actor=db.session.get(User, mod["id"]), reason="spam")
         db.session.commit()
@@ -134,7 +134,8 @@ def test_reindex_removes_documents_whose_source_is_gone(app, pg_backend, build, 
         b.topic(category, alice, title="Contract upgrade offer", body="Is it real?")
     backend.apply([{"id": "p:999", "kind": "reply", "topic_id": 1, "body": "ghost text", "sig": "x"}], [])
     result = runner.invoke(args=["search", "check"])
-    assert result.exit_code == 1 and "extra: 1: p:999" in result.output
+    assert result.exit_code == 1
+    assert "extra: 1: p:999" in result.output
     assert runner.invoke(args=["search", "reindex"]).exit_code == 0
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 0, result.output
@@ -183,3 +184,25 @@ def test_indexed_text_is_normalised_like_the_whoosh_analyzer(typed, expected):
 ])
 def test_edit_distance(a, b, limit, distance):
     assert pg.edit_distance(a, b, limit) == distance
+
+
+def test_a_database_error_while_searching_is_a_degraded_notice(app, pg_backend, build, make_user, category, search,
+                                                               monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    alice = make_user("alice")
+    with build() as b:
+        b.topic(category, alice, title="Roaming in Spain", body="No data abroad.")
+
+    def broken(self, *args, **kwargs):
+        raise OperationalError("SELECT ...", {}, Exception("could not connect to server at 10.0.0.5"))
+
+    monkeypatch.setattr(pg.PostgresBackend, "_slots", broken)
+    status, html = search(q="roaming")
+    assert status == 503
+    assert "Search is unavailable right now." in html
+    assert "10.0.0.5" not in html
+    monkeypatch.undo()
+    status, html = search(q="roaming")
+    assert status == 200
+    assert "Roaming in Spain" in html

@@ -13,7 +13,7 @@ import pytest
 from forum.extensions import db
 from forum.models import SearchSynonym
 from forum.search import vocabulary
-from forum.search.index import SearchBackend, text_analyzer
+from forum.search.index import text_analyzer
 from tests.corpus import load_corpus
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
