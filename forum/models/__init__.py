@@ -28,6 +28,7 @@ from forum.models.qa_events import (
 )
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
+from forum.models.search_pg import SearchDocument, SearchWord
 from forum.models.staff_tools import InternalNote, SavedReply
 from forum.models.topics import Category, Post, Topic
 from forum.models.two_factor import RecoveryCode, TwoFactor
@@ -76,10 +77,12 @@ __all__ = [
     "Post",
     "RoleChange",
     "SearchDeflection",
+    "SearchDocument",
     "SearchEvent",
     "SearchOutbox",
     "SavedReply",
     "SearchSynonym",
+    "SearchWord",
     "Topic",
     "TopicContact",
     "TopicSubscription",

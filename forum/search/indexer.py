@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
@@ -29,6 +29,27 @@ from forum.search.index import SearchBackend, SearchUnavailable
 
 BATCH = 500
 _EXT = "forum_search"
+#: Where :func:`forum.search.outbox.enqueue` keeps this transaction's outbox rows.
+ROWS_KEY = "search_outbox_rows"
+
+
+BACKENDS = ("whoosh", "postgresql")
+
+
+def backend_name(app) -> str:
+    return str(app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+
+
+def check_config(app) -> None:
+    """At start-up: ``SEARCH_BACKEND`` names a backend, and ``postgresql`` runs only
+    on a PostgreSQL database."""
+    name = backend_name(app)
+    if name not in BACKENDS:
+        raise RuntimeError(f"FORUM_SEARCH_BACKEND must be one of {', '.join(BACKENDS)} (not {name!r}).")
+    url = str(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if name == "postgresql" and not url.startswith("postgresql"):
+        raise RuntimeError("FORUM_SEARCH_BACKEND=postgresql needs a PostgreSQL database "
+                           "(FORUM_DATABASE_URL is not one); use the default whoosh backend instead.")
 
 
 def get_backend(app=None) -> SearchBackend:
@@ -36,10 +57,18 @@ def get_backend(app=None) -> SearchBackend:
     backend = app.extensions.get(_EXT)
     if backend is None:
         cfg = app.config
-        path = cfg.get("SEARCH_INDEX_DIR", "")
-        if path == "":
-            path = os.path.join(app.instance_path, "search-index")
-        backend = SearchBackend(path, lock_timeout=float(cfg.get("SEARCH_LOCK_TIMEOUT", 5)))
+        if backend_name(app) == "postgresql":
+            check_config(app)
+            from forum.search.pg import PostgresBackend
+
+            with app.app_context():
+                engine = db.engine
+            backend = PostgresBackend(engine, app_session=True)
+        else:
+            path = cfg.get("SEARCH_INDEX_DIR", "")
+            if path == "":
+                path = os.path.join(app.instance_path, "search-index")
+            backend = SearchBackend(path, lock_timeout=float(cfg.get("SEARCH_LOCK_TIMEOUT", 5)))
         backend.last_error = None
         backend.process_lock = threading.Lock()
         app.extensions[_EXT] = backend
@@ -94,6 +123,10 @@ def _pending(session: Session) -> int:
     return session.scalar(select(func.count(SearchOutbox.id))) or 0
 
 
+def _is_pg(backend) -> bool:
+    return getattr(backend, "kind", "whoosh") == "postgresql"
+
+
 def _apply_batch(backend: SearchBackend, session: Session) -> int:
     rows = session.execute(
         select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id, SearchOutbox.action)
@@ -101,6 +134,29 @@ def _apply_batch(backend: SearchBackend, session: Session) -> int:
     ).all()
     if not rows:
         return 0
+    if _is_pg(backend):
+        # One transaction: the documents, then the rows that asked for them.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _pg().WRITE_LOCK})
+        docs, deletes = collect(session, rows)
+        backend.apply(docs, deletes, session=session)
+    else:
+        docs, deletes = collect(session, rows)
+        session.rollback()  # end the read transaction before the (slow) index write
+        backend.apply(docs, deletes)
+    session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+    session.commit()
+    return len(rows)
+
+
+def _pg():
+    from forum.search import pg
+
+    return pg
+
+
+def collect(session: Session, rows) -> tuple[list[dict], list[str]]:
+    """The documents to write and the ids to delete for outbox ``rows`` (anything with
+    ``doc_type``, ``doc_id`` and ``action``), read from the database through ``session``."""
     topic_ids, post_ids, tree_ids, qa_ids, deletes = set(), set(), set(), set(), []
     prefix = {"topic": "t", "post": "p", "qa": "q"}
     for row in rows:
@@ -127,11 +183,32 @@ def _apply_batch(backend: SearchBackend, session: Session) -> int:
                 deletes.append(f"{kind}:{doc_id}")
             else:
                 docs.append(doc)
-    session.rollback()  # end the read transaction before the (slow) index write
-    backend.apply(docs, deletes)
-    session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-    session.commit()
-    return len(rows)
+    return docs, deletes
+
+
+@event.listens_for(Session, "before_commit")
+def _apply_in_commit(session: Session) -> None:
+    """With the PostgreSQL backend, the search documents are written inside the commit
+    of the change itself: this transaction's outbox rows are applied and deleted here,
+    so a commit and its search documents land (or roll back) together."""
+    rows = session.info.get("forum_transaction_state", {}).get(ROWS_KEY)
+    if not rows or session.in_nested_transaction():
+        return
+    try:
+        app = current_app._get_current_object()
+    except RuntimeError:  # no application context
+        return
+    if backend_name(app) != "postgresql" or session is not db.session():
+        return
+    backend = get_backend(app)
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _pg().WRITE_LOCK})
+    while rows:
+        session.flush()  # may queue more rows (Q&A changes are seen at the flush)
+        todo = list(rows)
+        rows.clear()
+        docs, deletes = collect(session, todo)
+        backend.apply(docs, deletes, session=session)
+        session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in todo])))
 
 
 def drain(*, max_batches: int | None = None) -> int:
@@ -217,7 +294,10 @@ def reindex(*, on_doc: Callable[[], None] | None = None) -> dict:
     try:
         with Session(db.engine) as session:
             snapshot = list(session.scalars(select(SearchOutbox.id)))
-            count = backend.rebuild(documents.all_docs(session), on_doc=on_doc)
+            if _is_pg(backend):
+                count = backend.resync(on_doc=on_doc)
+            else:
+                count = backend.rebuild(documents.all_docs(session), on_doc=on_doc)
             session.rollback()
             for i in range(0, len(snapshot), BATCH):
                 session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(snapshot[i:i + BATCH])))

@@ -16,6 +16,7 @@ from forum.extensions import db
 from forum.models import Answer, Post, Question, SearchOutbox
 
 _KEYS = "search_outbox_keys"
+_ROWS = "search_outbox_rows"  # forum.search.indexer.ROWS_KEY
 
 
 def enqueue(doc_type: str, doc_id: int | None, action: str = "index") -> None:
@@ -30,7 +31,9 @@ def enqueue(doc_type: str, doc_id: int | None, action: str = "index") -> None:
     if not keys:
         after_commit(_wake)
     keys.add(key)
-    db.session.add(SearchOutbox(doc_type=doc_type, doc_id=doc_id, action=action))
+    row = SearchOutbox(doc_type=doc_type, doc_id=doc_id, action=action)
+    state.setdefault(_ROWS, []).append(row)  # the PostgreSQL backend applies them in the commit
+    db.session.add(row)
 
 
 def _wake() -> None:

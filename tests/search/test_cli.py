@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from forum.extensions import db
 from forum.models import Post, SearchOutbox, User
 from forum.search import documents, indexer
@@ -41,6 +43,7 @@ def test_check_fails_on_a_stale_index(app, build, make_user, category, runner, b
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
 
+@pytest.mark.whoosh_only  # the postgresql variant: tests/search/test_pg.py
 def test_edits_during_a_rebuild_are_not_lost(app, build, make_user, category, backend, monkeypatch):
     alice = make_user("alice")
     with build() as b:
@@ -69,6 +72,7 @@ def test_edits_during_a_rebuild_are_not_lost(app, build, make_user, category, ba
         app.config["SEARCH_INLINE_INDEXER"] = True
 
 
+@pytest.mark.whoosh_only  # the postgresql variant: tests/search/test_pg.py
 def test_work_once_applies_pending_rows(app, build, make_user, category, runner, backend):
     app.config["SEARCH_INLINE_INDEXER"] = False
     try:

@@ -33,6 +33,7 @@ def _poster(url: str, index_dir: str, topic_id: int, user_id: int, worker: int) 
 
 
 @pytest.mark.slow
+@pytest.mark.whoosh_only
 def test_processes_posting_at_once_lose_nothing(app, build, make_user, category, tmp_path):
     index_dir = str(tmp_path / "search-index")
     alice = make_user("alice")

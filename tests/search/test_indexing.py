@@ -144,6 +144,7 @@ def test_stemming_does_not_confuse_roaming_and_room(app, build, make_user, categ
         assert _ids(backend, "room") == {f"t:{ids[1]}"}
 
 
+@pytest.mark.whoosh_only
 def test_reopens_searcher_on_new_generation(tmp_path):
     """The known Whoosh bug: ``Searcher.refresh()`` keeps merged-away segments. A
     long-lived backend over single-document commits must count each document once
@@ -161,6 +162,7 @@ def test_reopens_searcher_on_new_generation(tmp_path):
     assert not {"p:5", "p:6"} & {h.doc_id for h in page.hits}
 
 
+@pytest.mark.whoosh_only
 def test_import_raises_no_warnings():
     result = subprocess.run([sys.executable, "-W", "error", "-c", "import forum.search, forum.search.index"],
                             capture_output=True, text=True)
@@ -177,6 +179,7 @@ def test_private_messages_never_indexed(app, make_user, backend, payload):
         assert all(d["kind"] in ("topic", "reply", "qa") for d in docs)
 
 
+@pytest.mark.whoosh_only
 def test_in_memory_writers_keep_their_scratch_space_to_themselves(app, backend, monkeypatch):
     """Another process deleting Whoosh's shared scratch folder (``<tmp>/MAIN.tmp``)
     mid-write used to make the writer's cleanup fail before it released the write

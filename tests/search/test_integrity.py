@@ -39,6 +39,7 @@ def test_reply_and_official_mark_in_one_batch_store_the_reply_once(app, build, m
         assert indexer.check()["duplicate"] == []
 
 
+@pytest.mark.whoosh_only  # postgresql: the id is the primary key (tests/search/test_pg.py)
 def test_check_reports_duplicates(app, build, make_user, category, backend, runner):
     alice = make_user("alice")
     with build() as b:
@@ -61,6 +62,7 @@ def test_no_duplicates_after_the_demo(app, runner, backend):
         assert backend.duplicates() == {}
 
 
+@pytest.mark.whoosh_only
 def test_a_deleted_index_folder_is_reported_not_recreated_empty(tmp_path):
     backend = SearchBackend(str(tmp_path / "index"))
     backend.apply([{"id": "t:1", "kind": "topic", "topic_id": 1, "title": "Roaming", "body": "abroad"}], [])
@@ -78,12 +80,14 @@ def test_a_deleted_index_folder_is_reported_not_recreated_empty(tmp_path):
     assert fresh.search("roaming").total == 1
 
 
+@pytest.mark.whoosh_only
 def test_a_first_index_is_still_created(tmp_path):
     backend = SearchBackend(str(tmp_path / "index"))
     backend.apply([{"id": "t:1", "kind": "topic", "topic_id": 1, "title": "Roaming", "body": "abroad"}], [])
     assert backend.search("roaming").total == 1
 
 
+@pytest.mark.whoosh_only
 def test_the_degraded_notice_shows_no_server_path(app, make_user, category, build, search, tmp_path):
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "index")
     indexer.reset_backend(app)
@@ -109,6 +113,7 @@ def test_the_degraded_notice_shows_no_server_path(app, make_user, category, buil
         indexer.reset_backend(app)
 
 
+@pytest.mark.whoosh_only
 def test_a_brief_write_error_does_not_lock_the_indexer_out(tmp_path, monkeypatch):
     backend = SearchBackend(str(tmp_path / "index"), lock_timeout=0.5)
     backend.apply([{"id": "t:1", "kind": "topic", "topic_id": 1, "title": "Roaming", "body": "abroad"}], [])
@@ -132,6 +137,7 @@ def test_a_brief_write_error_does_not_lock_the_indexer_out(tmp_path, monkeypatch
     assert backend.search("voicemail").total == 1
 
 
+@pytest.mark.whoosh_only
 def test_the_embedded_indexer_retries_soon_after_a_failure(app, make_user, category, build, monkeypatch):
     import time
 

@@ -262,6 +262,7 @@ def test_script_links_to_the_topic_and_counts_with_a_post_beacon(forum, client, 
     assert 'data.append("csrf_token", csrf)' in script
 
 
+@pytest.mark.whoosh_only
 def test_degraded_mode_with_unwritable_index_dir(app, make_user, category, build, search, tmp_path):
     from forum.models import SearchOutbox
     from forum.search.indexer import reset_backend

@@ -13,7 +13,7 @@ import pytest
 from forum.extensions import db
 from forum.models import SearchSynonym
 from forum.search import vocabulary
-from forum.search.index import SearchBackend, text_analyzer
+from forum.search.index import text_analyzer
 from tests.corpus import load_corpus
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -29,8 +29,8 @@ def _ids(backend, text, **kw):
 
 
 @pytest.fixture
-def ram():
-    return SearchBackend(None)
+def ram(standalone):
+    return standalone()
 
 
 @pytest.mark.parametrize(("written", "typed"), [
@@ -43,6 +43,7 @@ def test_what_customers_type_matches_what_topics_say(ram, written, typed):
     assert _ids(ram, typed) == ["t:1"]
 
 
+@pytest.mark.whoosh_only
 def test_analyzer_keeps_compounds_searchable_both_ways():
     tokens = [t.text for t in text_analyzer()("Wi-Fi Calling")]
     assert {"wifi", "wi", "fi"} <= set(tokens)
@@ -140,10 +141,10 @@ def _bench_module(name):
     "take my number to another network", "lost my phone", "kids phone safety", "no service at all in the countryside",
     "wifi caling iphone", "canceled contract", "phone says sos only", "charged twice", "switch network keep number",
 ])
-def test_judged_queries_put_the_right_topic_first(text):
+def test_judged_queries_put_the_right_topic_first(text, standalone):
     corpus = _bench_module("relevance_corpus")
     relevant = dict(corpus.QUERIES)[text]
-    backend = SearchBackend(None)
+    backend = standalone()
     docs = [_doc(n, title, body, answer, resolved, bool(answer))
             for n, (key, title, body, answer, resolved) in enumerate(corpus.TOPICS, start=1)]
     backend.apply(docs, [])
@@ -153,8 +154,8 @@ def test_judged_queries_put_the_right_topic_first(text):
     assert top[0] in relevant, (text, top)
 
 
-def test_judged_set_meets_the_targets():
-    report = _bench_module("relevance").run(_bench_module("relevance").load_index_module(None))
+def test_judged_set_meets_the_targets(standalone):
+    report = _bench_module("relevance").run(standalone)
     assert report["queries"] >= 60
     assert report["mrr@10"] >= 0.85
     assert report["zero_result_share"] < 0.05

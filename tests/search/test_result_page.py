@@ -51,12 +51,10 @@ def test_count_is_exact_and_stable_across_pages(app, build, make_user, category,
     assert len(seen) == len(set(seen)) == 23
 
 
-def test_a_common_word_counts_every_document(backend, app):
+def test_a_common_word_counts_every_document(backend, app, standalone):
     """Whoosh pruned part-way (the collector's minimum score is on the final() scale):
     a word in thousands of documents showed a few hundred, or a dozen, results."""
-    from forum.search.index import SearchBackend
-
-    ram = SearchBackend(None)
+    ram = standalone()
     docs = [{"id": f"t:{i}", "kind": "topic", "topic_id": i, "title": f"Topic {i}",
              "body": "roaming " * (1 + i % 7) + ("data " if i % 3 else ""), "resolved": i % 2 == 0}
             for i in range(1, 601)]
