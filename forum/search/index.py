@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from whoosh import fields, highlight, index, query, scoring
+from whoosh import collectors, fields, highlight, index, query, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
@@ -617,19 +617,21 @@ class SearchBackend:
         filt = filters.as_query() if filters else None
         page = max(1, page)
         window = page * per_page
+        counted = None
         if sort == "newest":
             results = searcher.search(q, limit=window, filter=filt, sortedby="activity", reverse=True)
             top = list(results.top_n)[window - per_page:window]
         else:
             # A little beyond the page, so that ties at its edge are ordered the same
             # way from either side.
-            results = self._ranked(searcher, q, window + per_page, filt)
+            results, counted = self._ranked(searcher, q, window + per_page, filt)
             rank = searcher.reader().column_reader("rank")
             activity = searcher.reader().column_reader("activity", translate=False)
             ordered = sorted(results.top_n, reverse=True,
                              key=lambda sd: tie_order(sd[0], _column(rank, sd[1]), _column(activity, sd[1])))
             top = ordered[window - per_page:window]
-        total, exact = self._count(results, q, searcher, filt)
+        total, exact = (counted, True) if sort != "newest" and counted is not None \
+            else self._count(results, q, searcher, filt)
         hits = []
         for score, docnum in top:
             stored = searcher.stored_fields(docnum)
@@ -648,20 +650,30 @@ class SearchBackend:
                                                     _FormatterEscaped(), top=2)
         return ResultPage(hits=hits, total=total, page=page, per_page=per_page, exact=exact)
 
-    def _ranked(self, searcher, q, limit: int, filt):
-        """The top ``limit`` matches. First the documents with every word, where
-        Whoosh can skip blocks that cannot reach the page (fast); only when they do
-        not fill it, the full OR with coordination (documents with most words)."""
+    def _ranked(self, searcher, q, limit: int, filt) -> tuple:
+        """The top ``limit`` matches, and their exact count when finding them meant
+        visiting every match anyway (else None). First the documents with every word,
+        where Whoosh can skip blocks that cannot reach the page (fast); only when they
+        do not fill it, the full OR with coordination (documents with most words). A
+        lone phrase cannot skip (positions decide), so it is ranked and counted in one
+        pass instead of two."""
         words = list(q.subqueries) if isinstance(q, query.Or) and all(isinstance(w, _Word) for w in q.subqueries) \
             else [q] if isinstance(q, _Word) else None
+        if words and len(words) == 1 and getattr(words[0], "typed_phrase", False):
+            top = collectors.TopCollector(limit=limit, usequality=False)
+            top.replace = 0  # never narrow the matcher: every match is collected and counted
+            searcher.search_with_collector(words[0].child, collectors.FilterCollector(top, allow=filt) if filt else top)
+            results = top.results()
+            results.top_n = [(score + COORD, docnum) for score, docnum in results.top_n]
+            return results, top.total
         if words:
             every = query.And([w.child for w in words]) if len(words) > 1 else words[0].child
             first = searcher.search(every, limit=limit, filter=filt)
             if len(first.top_n) >= limit:
                 bonus = COORD * len(words)
                 first.top_n = [(score + bonus, docnum) for score, docnum in first.top_n]
-                return first
-        return searcher.search(q, limit=limit, filter=filt)
+                return first, None
+        return searcher.search(q, limit=limit, filter=filt), None
 
     def _count(self, results, q, searcher, filt) -> tuple[int, bool]:
         """The number of matches: exact (counted without scoring) when the query's
@@ -683,9 +695,7 @@ class SearchBackend:
         estimate = docs * (1 - missing)
         if filt is not None:
             estimate *= min(docs, filt.estimate_size(reader)) / docs
-        estimate = max(len(results.top_n), int(estimate))
-        digits = max(0, len(str(estimate)) - 2)
-        return int(round(estimate, -digits)), False
+        return _round(max(len(results.top_n), estimate)), False
 
     def similar(self, title: str, *, limit: int = 5) -> list[Hit]:
         """Topics whose words overlap ``title`` (any word may match), resolved first."""
@@ -832,6 +842,13 @@ def _cancel(writer, lock) -> None:
             lock.release()
         except Exception:  # noqa: S110 - already released by cancel()
             pass
+
+
+def _round(estimate: float) -> int:
+    """An estimated count, to two significant digits ("about 28,000")."""
+    estimate = int(estimate)
+    digits = max(0, len(str(estimate)) - 2)
+    return int(round(estimate, -digits))
 
 
 def _column(reader, docnum: int) -> int:
