@@ -12,6 +12,7 @@ merge removed (duplicate hits, deleted documents still visible).
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import os
@@ -28,6 +29,7 @@ from whoosh import collectors, fields, highlight, index, query, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.idsets import BitSet
 from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
@@ -53,6 +55,8 @@ RESOLVED_TIE, OFFICIAL_TIE = 0.6, 0.3
 FUZZY_RARE_DOCS = 3
 #: Up to about this many matches, counts are exact; beyond, the page says "about N".
 EXACT_COUNT_MAX = 3000
+#: Filters (resolved, board, type, dates) whose documents each searcher keeps.
+FILTER_CACHE = 64
 #: "Did you mean" only proposes words found in at least this many documents.
 SUGGEST_MIN_DOCS = 3
 
@@ -504,8 +508,29 @@ class SearchBackend:
                 raise SearchUnavailable("The search index cannot be read.", f"{self.path}: {exc}") from exc
             if state is not None:
                 state[2].close()
+            searcher.forum_filters = collections.OrderedDict()  # see _allowed()
             self._reader_state = (real, ix, searcher)
             return searcher
+
+    def _allowed(self, searcher, filt) -> tuple:
+        """The documents a filter allows (a bit set, and how many), kept with the
+        searcher, so for one index generation: Whoosh would otherwise list every
+        resolved document, say, again on each search. The last :data:`FILTER_CACHE`
+        filters are kept."""
+        if filt is None:
+            return None, 0
+        cache = getattr(searcher, "forum_filters", None)
+        key = repr(filt)
+        if cache is not None and key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        allowed = BitSet(searcher.docs_for_query(filt), size=searcher.doc_count_all())
+        entry = (allowed, len(allowed))
+        if cache is not None:
+            cache[key] = entry
+            while len(cache) > FILTER_CACHE:
+                cache.popitem(last=False)
+        return entry
 
     def _stems(self, words) -> list[str]:
         analyzer = self.schema["body"].analyzer
@@ -615,23 +640,27 @@ class SearchBackend:
             synonyms = default_synonyms()
         q = self.parse(text, synonyms, searcher.reader())
         filt = filters.as_query() if filters else None
+        allowed, n_allowed = self._allowed(searcher, filt)
         page = max(1, page)
+        if allowed is not None and not n_allowed:
+            # Whoosh reads an empty filter set as "no filter": nothing can match.
+            return ResultPage(hits=[], total=0, page=page, per_page=per_page)
         window = page * per_page
         counted = None
         if sort == "newest":
-            results = searcher.search(q, limit=window, filter=filt, sortedby="activity", reverse=True)
+            results = searcher.search(q, limit=window, filter=allowed, sortedby="activity", reverse=True)
             top = list(results.top_n)[window - per_page:window]
         else:
             # A little beyond the page, so that ties at its edge are ordered the same
             # way from either side.
-            results, counted = self._ranked(searcher, q, window + per_page, filt)
+            results, counted = self._ranked(searcher, q, window + per_page, allowed)
             rank = searcher.reader().column_reader("rank")
             activity = searcher.reader().column_reader("activity", translate=False)
             ordered = sorted(results.top_n, reverse=True,
                              key=lambda sd: tie_order(sd[0], _column(rank, sd[1]), _column(activity, sd[1])))
             top = ordered[window - per_page:window]
         total, exact = (counted, True) if sort != "newest" and counted is not None \
-            else self._count(results, q, searcher, filt)
+            else self._count(results, q, searcher, filt, n_allowed)
         hits = []
         for score, docnum in top:
             stored = searcher.stored_fields(docnum)
@@ -662,7 +691,7 @@ class SearchBackend:
         if words and len(words) == 1 and getattr(words[0], "typed_phrase", False):
             top = collectors.TopCollector(limit=limit, usequality=False)
             top.replace = 0  # never narrow the matcher: every match is collected and counted
-            searcher.search_with_collector(words[0].child, collectors.FilterCollector(top, allow=filt) if filt else top)
+            searcher.search_with_collector(words[0].child, top if filt is None else collectors.FilterCollector(top, allow=filt))
             results = top.results()
             results.top_n = [(score + COORD, docnum) for score, docnum in results.top_n]
             return results, top.total
@@ -675,7 +704,7 @@ class SearchBackend:
                 return first, None
         return searcher.search(q, limit=limit, filter=filt), None
 
-    def _count(self, results, q, searcher, filt) -> tuple[int, bool]:
+    def _count(self, results, q, searcher, filt, n_allowed: int) -> tuple[int, bool]:
         """The number of matches: exact (counted without scoring) when the query's
         words are in at most :data:`EXACT_COUNT_MAX` documents, otherwise an estimate
         (the page says "about N"). Either depends on the query only, so it is the same
@@ -694,7 +723,7 @@ class SearchBackend:
             missing *= 1 - n / docs
         estimate = docs * (1 - missing)
         if filt is not None:
-            estimate *= min(docs, filt.estimate_size(reader)) / docs
+            estimate *= min(docs, n_allowed) / docs
         return _round(max(len(results.top_n), estimate)), False
 
     def similar(self, title: str, *, limit: int = 5) -> list[Hit]:
@@ -705,7 +734,10 @@ class SearchBackend:
         subqueries = [query.Term(f, w) for w in dict.fromkeys(words) for f in ("title", "body", "answer")]
         q = query.Or(subqueries)
         searcher = self.searcher()
-        results = searcher.search(q, limit=limit * 4, filter=query.Term("kind", "topic"))
+        topics, n_topics = self._allowed(searcher, query.Term("kind", "topic"))
+        if not n_topics:
+            return []
+        results = searcher.search(q, limit=limit * 4, filter=topics)
         hits = [Hit(doc_id=r["id"], kind=r["kind"], topic_id=r["topic_id"], post_id=r.get("post_id"),
                     score=r.score or 0.0) for r in results]
         resolved = {r["id"] for r in results if r.get("resolved")}
