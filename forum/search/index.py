@@ -163,19 +163,29 @@ def tie_order(score: float, flags: int, activity: int) -> tuple:
 
 
 class _CountedMatcher(WrappingMatcher):
-    """Adds :data:`COORD` to the score of each document its word matches. Whoosh may
-    drop a whole word whose best score cannot reach the page (the union decides, on
-    the same scale), never part of one."""
+    """Adds :data:`COORD` to the score of each document its word matches.
+
+    Whoosh's pruning (``replace``, ``skip_to_quality``) gets the child's share of the
+    minimum: a document needs more than ``minquality - COORD`` from this word's own
+    fields to reach the page. So a field of the word (the body, say) that cannot get
+    there is dropped, and in a query of several words, documents with too few of
+    them are never scored; the top of the ranking is the same as without pruning."""
 
     def supports_block_quality(self):
-        return False
+        return self.child.supports_block_quality()
 
     def replace(self, minquality=0):
-        r = self.child.replace(0)
+        r = self.child.replace(max(0.0, minquality - COORD) if minquality else 0)
         return self if r is self.child else self.__class__(r)
 
     def max_quality(self):
         return self.child.max_quality() + COORD
+
+    def block_quality(self):
+        return self.child.block_quality() + COORD
+
+    def skip_to_quality(self, minquality):
+        return self.child.skip_to_quality(minquality - COORD)
 
     def score(self):
         return self.child.score() + COORD
