@@ -719,13 +719,17 @@ class SearchBackend:
         words are in at most :data:`EXACT_COUNT_MAX` documents, otherwise an estimate
         (the page says "about N"). Either depends on the query only, so it is the same
         on every page. (Whoosh's own count is not used: it stops counting where it
-        skips documents that cannot reach the page.)"""
+        skips documents that cannot reach the page.) A phrase's own matches are
+        counted (Whoosh's estimate is its commonest word's), then treated like a word:
+        "phrase" plus a common word is an estimate, not a count of every document
+        with that word."""
         reader = searcher.reader()
         docs = max(1, reader.doc_count())
         slots = [q] if not isinstance(q, query.Or) else list(q.subqueries)
-        sizes = [min(docs, sub.estimate_size(reader)) for sub in slots]
-        phrase = any(getattr(w, "typed_phrase", False) for w in slots)
-        if sum(sizes) <= EXACT_COUNT_MAX or phrase:
+        phrase = [getattr(w, "typed_phrase", False) for w in slots]
+        sizes = [sum(1 for _ in searcher.docs_for_query(sub)) if is_phrase else min(docs, sub.estimate_size(reader))
+                 for sub, is_phrase in zip(slots, phrase, strict=True)]
+        if sum(sizes) <= EXACT_COUNT_MAX or (len(slots) == 1 and phrase[0]):
             counted = query.And([q, filt]) if filt is not None else q
             return sum(1 for _ in searcher.docs_for_query(counted)), True
         missing = 1.0
