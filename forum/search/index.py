@@ -554,6 +554,18 @@ class SearchBackend:
             return query.Or([query.Term(f, stems[0], boost=boost) for f in SEARCH_FIELDS])
         return query.Or([query.Phrase(f, stems, boost=boost) for f in SEARCH_FIELDS])
 
+    def _alternatives(self, alternatives, typed: list[str]) -> list[list[str]]:
+        """The stems of a synonym group's other entries, each once ("switch network"
+        and "switch networks" are one phrase after stemming, and phrases are the
+        costliest part of a query: positions are read for every document with their
+        words), leaving out the word typed itself."""
+        out: dict[tuple, list[str]] = {}
+        for alt in alternatives:
+            stems = self._stems(alt)
+            if stems and stems != typed:
+                out.setdefault(tuple(stems), stems)
+        return list(out.values())
+
     def _typos(self, reader, word: str, stem: str) -> list[str]:
         """Indexed stems within one edit of a word of 5+ letters (two for 8+), when the
         word itself is rare or absent; the more common corrections first."""
@@ -596,10 +608,8 @@ class SearchBackend:
                 typed_q = query.And([q for w in typed if (q := self._any_field(self._stems([w])))]) \
                     if len(typed) > 1 else self._any_field(self._stems(typed))
                 options = [typed_q] if typed_q is not None else []
-                for alt in alternatives:
-                    alt_q = self._any_field(self._stems(alt), boost=SYNONYM_WEIGHT)
-                    if alt_q is not None:
-                        options.append(alt_q)
+                for stems in self._alternatives(alternatives, self._stems(typed)):
+                    options.append(self._any_field(stems, boost=SYNONYM_WEIGHT))
                 if options:
                     slots.append(_Word(query.Or(options)))
                 i += length
