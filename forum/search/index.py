@@ -12,6 +12,7 @@ merge removed (duplicate hits, deleted documents still visible).
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import os
@@ -19,13 +20,16 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from whoosh import fields, highlight, index, query, scoring
+from whoosh import collectors, fields, highlight, index, query, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.idsets import BitSet
 from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
@@ -51,6 +55,8 @@ RESOLVED_TIE, OFFICIAL_TIE = 0.6, 0.3
 FUZZY_RARE_DOCS = 3
 #: Up to about this many matches, counts are exact; beyond, the page says "about N".
 EXACT_COUNT_MAX = 3000
+#: Filters (resolved, board, type, dates) whose documents each searcher keeps.
+FILTER_CACHE = 64
 #: "Did you mean" only proposes words found in at least this many documents.
 SUGGEST_MIN_DOCS = 3
 
@@ -157,19 +163,29 @@ def tie_order(score: float, flags: int, activity: int) -> tuple:
 
 
 class _CountedMatcher(WrappingMatcher):
-    """Adds :data:`COORD` to the score of each document its word matches. Whoosh may
-    drop a whole word whose best score cannot reach the page (the union decides, on
-    the same scale), never part of one."""
+    """Adds :data:`COORD` to the score of each document its word matches.
+
+    Whoosh's pruning (``replace``, ``skip_to_quality``) gets the child's share of the
+    minimum: a document needs more than ``minquality - COORD`` from this word's own
+    fields to reach the page. So a field of the word (the body, say) that cannot get
+    there is dropped, and in a query of several words, documents with too few of
+    them are never scored; the top of the ranking is the same as without pruning."""
 
     def supports_block_quality(self):
-        return False
+        return self.child.supports_block_quality()
 
     def replace(self, minquality=0):
-        r = self.child.replace(0)
+        r = self.child.replace(max(0.0, minquality - COORD) if minquality else 0)
         return self if r is self.child else self.__class__(r)
 
     def max_quality(self):
         return self.child.max_quality() + COORD
+
+    def block_quality(self):
+        return self.child.block_quality() + COORD
+
+    def skip_to_quality(self, minquality):
+        return self.child.skip_to_quality(minquality - COORD)
 
     def score(self):
         return self.child.score() + COORD
@@ -308,6 +324,107 @@ class _MemoryStorage(RamStorage):
         return RamStorage()
 
 
+#: Index files up to this size are read into memory once per segment (field lengths,
+#: sort columns); larger ones (terms, postings, stored fields) are read on demand.
+SMALL_FILE = 8 * 1024 * 1024
+
+
+class _Window:
+    """A read-only window of an open file, read with ``os.pread``: no copy of the file
+    in the process and no memory mapping (the pages stay in the kernel's page cache,
+    shared by every worker, and out of the worker's resident size), and reads by
+    position share no file offset. The sequential ``read``/``seek`` API is only used
+    while opening (tables of contents, pickled directories)."""
+
+    def __init__(self, fd: int, offset: int, length: int, root: _Window | None = None):
+        self._fd, self._offset, self._length = fd, offset, length
+        self._pos = 0
+        #: The window that owns the descriptor: closed by ``close()`` or when the last
+        #: window onto it is garbage (Whoosh does not close every reader it opens).
+        self._root = root or self
+        if root is None:
+            self._release = weakref.finalize(self, os.close, fd)
+        self.closed = False
+
+    @classmethod
+    def open(cls, path: str) -> _Window:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        return cls(fd, 0, os.fstat(fd).st_size)
+
+    def pread(self, position: int, length: int) -> bytes:
+        length = max(0, min(length, self._length - position))
+        return os.pread(self._fd, length, self._offset + position) if length else b""
+
+    def window(self, offset: int, length: int) -> _Window:
+        return _Window(self._fd, self._offset + offset, length, root=self._root)
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._length - self._pos
+        data = self.pread(self._pos, size)
+        self._pos += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        out = []
+        while True:
+            chunk = self.pread(self._pos, 256)
+            if not chunk:
+                break
+            cut = chunk.find(b"\n")
+            if cut >= 0:
+                chunk = chunk[:cut + 1]
+            out.append(chunk)
+            self._pos += len(chunk)
+            if cut >= 0:
+                break
+        return b"".join(out)
+
+    def seek(self, where: int, whence: int = 0) -> int:
+        self._pos = where if whence == 0 else self._pos + where if whence == 1 else self._length + where
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self.closed = True
+        if self._root is self:
+            self._release()
+
+
+class _PositionalFile(StructFile):
+    """Whoosh's ``StructFile`` over a :class:`_Window`: ``get`` reads by position."""
+
+    def get(self, position, length):
+        return self.file.pread(position, length)
+
+    def get_array(self, position, typecode, length):
+        self.seek(position)
+        return self.read_array(typecode, length)
+
+    def subset(self, offset, length, name=None):
+        window = self.file.window(offset, length)
+        if length <= SMALL_FILE:
+            return BufferFile(window.read(), name=name)
+        return _PositionalFile(window, name=name)
+
+
+class _ReadStorage(FileStorage):
+    """A folder index whose files are never copied whole into the process.
+
+    Whoosh's stock ``FileStorage`` maps a segment and then wraps each file in it in a
+    ``BytesIO``, which copies the whole file (postings, terms, stored fields) into
+    every process that opens a searcher: the worker's memory grew by the index's size
+    (1.4-1.7 GB at 50k topics), and opening took as long as reading it."""
+
+    def __init__(self, path):
+        super().__init__(path, supports_mmap=False)
+
+    def open_file(self, name, **kwargs):
+        return _PositionalFile(_Window.open(self._fpath(name)), name=name, **kwargs)
+
+
 class SearchBackend:
     """One index, in a folder (``path``) or in memory (``path=None``)."""
 
@@ -341,7 +458,7 @@ class SearchBackend:
                     raise SearchUnavailable("The search index is missing: an operator must run "
                                             "`forum search reindex`.", f"no index at {self.path}")
                 return self._create_on_disk()
-            return index.open_dir(self.path)
+            return _ReadStorage(self.path).open_index()
         except SearchUnavailable:
             raise
         except (OSError, index.IndexError) as exc:
@@ -351,10 +468,10 @@ class SearchBackend:
         """Create an empty index as ``<path>`` -> ``<path>.g<stamp>`` (a symlink, so that
         :meth:`rebuild` can swap in a new folder atomically)."""
         target = self._new_folder()
-        index.create_in(target, self.schema)
+        _ReadStorage(target).create_index(self.schema)
         self._swap_link(target)
         self._mark_created()
-        return index.open_dir(self.path)
+        return _ReadStorage(self.path).open_index()
 
     @property
     def _marker(self) -> str:
@@ -401,8 +518,29 @@ class SearchBackend:
                 raise SearchUnavailable("The search index cannot be read.", f"{self.path}: {exc}") from exc
             if state is not None:
                 state[2].close()
+            searcher.forum_filters = collections.OrderedDict()  # see _allowed()
             self._reader_state = (real, ix, searcher)
             return searcher
+
+    def _allowed(self, searcher, filt) -> tuple:
+        """The documents a filter allows (a bit set, and how many), kept with the
+        searcher, so for one index generation: Whoosh would otherwise list every
+        resolved document, say, again on each search. The last :data:`FILTER_CACHE`
+        filters are kept."""
+        if filt is None:
+            return None, 0
+        cache = getattr(searcher, "forum_filters", None)
+        key = repr(filt)
+        if cache is not None and key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        allowed = BitSet(searcher.docs_for_query(filt), size=searcher.doc_count_all())
+        entry = (allowed, len(allowed))
+        if cache is not None:
+            cache[key] = entry
+            while len(cache) > FILTER_CACHE:
+                cache.popitem(last=False)
+        return entry
 
     def _stems(self, words) -> list[str]:
         analyzer = self.schema["body"].analyzer
@@ -415,6 +553,18 @@ class SearchBackend:
         if len(stems) == 1:
             return query.Or([query.Term(f, stems[0], boost=boost) for f in SEARCH_FIELDS])
         return query.Or([query.Phrase(f, stems, boost=boost) for f in SEARCH_FIELDS])
+
+    def _alternatives(self, alternatives, typed: list[str]) -> list[list[str]]:
+        """The stems of a synonym group's other entries, each once ("switch network"
+        and "switch networks" are one phrase after stemming, and phrases are the
+        costliest part of a query: positions are read for every document with their
+        words), leaving out the word typed itself."""
+        out: dict[tuple, list[str]] = {}
+        for alt in alternatives:
+            stems = self._stems(alt)
+            if stems and stems != typed:
+                out.setdefault(tuple(stems), stems)
+        return list(out.values())
 
     def _typos(self, reader, word: str, stem: str) -> list[str]:
         """Indexed stems within one edit of a word of 5+ letters (two for 8+), when the
@@ -458,10 +608,8 @@ class SearchBackend:
                 typed_q = query.And([q for w in typed if (q := self._any_field(self._stems([w])))]) \
                     if len(typed) > 1 else self._any_field(self._stems(typed))
                 options = [typed_q] if typed_q is not None else []
-                for alt in alternatives:
-                    alt_q = self._any_field(self._stems(alt), boost=SYNONYM_WEIGHT)
-                    if alt_q is not None:
-                        options.append(alt_q)
+                for stems in self._alternatives(alternatives, self._stems(typed)):
+                    options.append(self._any_field(stems, boost=SYNONYM_WEIGHT))
                 if options:
                     slots.append(_Word(query.Or(options)))
                 i += length
@@ -512,21 +660,27 @@ class SearchBackend:
             synonyms = default_synonyms()
         q = self.parse(text, synonyms, searcher.reader())
         filt = filters.as_query() if filters else None
+        allowed, n_allowed = self._allowed(searcher, filt)
         page = max(1, page)
+        if allowed is not None and not n_allowed:
+            # Whoosh reads an empty filter set as "no filter": nothing can match.
+            return ResultPage(hits=[], total=0, page=page, per_page=per_page)
         window = page * per_page
+        counted = None
         if sort == "newest":
-            results = searcher.search(q, limit=window, filter=filt, sortedby="activity", reverse=True)
+            results = searcher.search(q, limit=window, filter=allowed, sortedby="activity", reverse=True)
             top = list(results.top_n)[window - per_page:window]
         else:
             # A little beyond the page, so that ties at its edge are ordered the same
             # way from either side.
-            results = self._ranked(searcher, q, window + per_page, filt)
+            results, counted = self._ranked(searcher, q, window + per_page, allowed)
             rank = searcher.reader().column_reader("rank")
             activity = searcher.reader().column_reader("activity", translate=False)
             ordered = sorted(results.top_n, reverse=True,
                              key=lambda sd: tie_order(sd[0], _column(rank, sd[1]), _column(activity, sd[1])))
             top = ordered[window - per_page:window]
-        total, exact = self._count(results, q, searcher, filt)
+        total, exact = (counted, True) if sort != "newest" and counted is not None \
+            else self._count(results, q, searcher, filt, n_allowed)
         hits = []
         for score, docnum in top:
             stored = searcher.stored_fields(docnum)
@@ -545,33 +699,47 @@ class SearchBackend:
                                                     _FormatterEscaped(), top=2)
         return ResultPage(hits=hits, total=total, page=page, per_page=per_page, exact=exact)
 
-    def _ranked(self, searcher, q, limit: int, filt):
-        """The top ``limit`` matches. First the documents with every word, where
-        Whoosh can skip blocks that cannot reach the page (fast); only when they do
-        not fill it, the full OR with coordination (documents with most words)."""
+    def _ranked(self, searcher, q, limit: int, filt) -> tuple:
+        """The top ``limit`` matches, and their exact count when finding them meant
+        visiting every match anyway (else None). First the documents with every word,
+        where Whoosh can skip blocks that cannot reach the page (fast); only when they
+        do not fill it, the full OR with coordination (documents with most words). A
+        lone phrase cannot skip (positions decide), so it is ranked and counted in one
+        pass instead of two."""
         words = list(q.subqueries) if isinstance(q, query.Or) and all(isinstance(w, _Word) for w in q.subqueries) \
             else [q] if isinstance(q, _Word) else None
+        if words and len(words) == 1 and getattr(words[0], "typed_phrase", False):
+            top = collectors.TopCollector(limit=limit, usequality=False)
+            top.replace = 0  # never narrow the matcher: every match is collected and counted
+            searcher.search_with_collector(words[0].child, top if filt is None else collectors.FilterCollector(top, allow=filt))
+            results = top.results()
+            results.top_n = [(score + COORD, docnum) for score, docnum in results.top_n]
+            return results, top.total
         if words:
             every = query.And([w.child for w in words]) if len(words) > 1 else words[0].child
             first = searcher.search(every, limit=limit, filter=filt)
             if len(first.top_n) >= limit:
                 bonus = COORD * len(words)
                 first.top_n = [(score + bonus, docnum) for score, docnum in first.top_n]
-                return first
-        return searcher.search(q, limit=limit, filter=filt)
+                return first, None
+        return searcher.search(q, limit=limit, filter=filt), None
 
-    def _count(self, results, q, searcher, filt) -> tuple[int, bool]:
+    def _count(self, results, q, searcher, filt, n_allowed: int) -> tuple[int, bool]:
         """The number of matches: exact (counted without scoring) when the query's
         words are in at most :data:`EXACT_COUNT_MAX` documents, otherwise an estimate
         (the page says "about N"). Either depends on the query only, so it is the same
         on every page. (Whoosh's own count is not used: it stops counting where it
-        skips documents that cannot reach the page.)"""
+        skips documents that cannot reach the page.) A phrase's own matches are
+        counted (Whoosh's estimate is its commonest word's), then treated like a word:
+        "phrase" plus a common word is an estimate, not a count of every document
+        with that word."""
         reader = searcher.reader()
         docs = max(1, reader.doc_count())
         slots = [q] if not isinstance(q, query.Or) else list(q.subqueries)
-        sizes = [min(docs, sub.estimate_size(reader)) for sub in slots]
-        phrase = any(getattr(w, "typed_phrase", False) for w in slots)
-        if sum(sizes) <= EXACT_COUNT_MAX or phrase:
+        phrase = [getattr(w, "typed_phrase", False) for w in slots]
+        sizes = [sum(1 for _ in searcher.docs_for_query(sub)) if is_phrase else min(docs, sub.estimate_size(reader))
+                 for sub, is_phrase in zip(slots, phrase, strict=True)]
+        if sum(sizes) <= EXACT_COUNT_MAX or (len(slots) == 1 and phrase[0]):
             counted = query.And([q, filt]) if filt is not None else q
             return sum(1 for _ in searcher.docs_for_query(counted)), True
         missing = 1.0
@@ -579,10 +747,8 @@ class SearchBackend:
             missing *= 1 - n / docs
         estimate = docs * (1 - missing)
         if filt is not None:
-            estimate *= min(docs, filt.estimate_size(reader)) / docs
-        estimate = max(len(results.top_n), int(estimate))
-        digits = max(0, len(str(estimate)) - 2)
-        return int(round(estimate, -digits)), False
+            estimate *= min(docs, n_allowed) / docs
+        return _round(max(len(results.top_n), estimate)), False
 
     def similar(self, title: str, *, limit: int = 5) -> list[Hit]:
         """Topics whose words overlap ``title`` (any word may match), resolved first."""
@@ -592,7 +758,10 @@ class SearchBackend:
         subqueries = [query.Term(f, w) for w in dict.fromkeys(words) for f in ("title", "body", "answer")]
         q = query.Or(subqueries)
         searcher = self.searcher()
-        results = searcher.search(q, limit=limit * 4, filter=query.Term("kind", "topic"))
+        topics, n_topics = self._allowed(searcher, query.Term("kind", "topic"))
+        if not n_topics:
+            return []
+        results = searcher.search(q, limit=limit * 4, filter=topics)
         hits = [Hit(doc_id=r["id"], kind=r["kind"], topic_id=r["topic_id"], post_id=r.get("post_id"),
                     score=r.score or 0.0) for r in results]
         resolved = {r["id"] for r in results if r.get("resolved")}
@@ -691,7 +860,7 @@ class SearchBackend:
             ix = storage.create_index(self.schema)
         else:
             target = self._new_folder()
-            ix = index.create_in(target, self.schema)
+            ix = _ReadStorage(target).create_index(self.schema)
         writer = ix.writer(procs=1, limitmb=256)
         try:
             for doc in docs:
@@ -729,6 +898,13 @@ def _cancel(writer, lock) -> None:
             lock.release()
         except Exception:  # noqa: S110 - already released by cancel()
             pass
+
+
+def _round(estimate: float) -> int:
+    """An estimated count, to two significant digits ("about 28,000")."""
+    estimate = int(estimate)
+    digits = max(0, len(str(estimate)) - 2)
+    return int(round(estimate, -digits))
 
 
 def _column(reader, docnum: int) -> int:
