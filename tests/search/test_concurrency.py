@@ -23,7 +23,7 @@ def _poster(url: str, index_dir: str, topic_id: int, user_id: int, worker: int) 
     from forum.topics import services
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "RATELIMIT_ENABLED": False,
-                      "SEARCH_INDEX_DIR": index_dir, "SEARCH_LOCK_TIMEOUT": 0.2})
+                      "SEARCH_INDEX_DIR": index_dir, "SEARCH_LOCK_TIMEOUT": 5, "SEARCH_RETRY_SECONDS": 0.2})
     with app.app_context():
         for i in range(POSTS_EACH):
             services.reply_to_topic(db.session.get(Topic, topic_id), author=db.session.get(User, user_id),

@@ -1,8 +1,10 @@
 """The staff queue ("needs a response") on a generated forum: SQL queries and median time
-per page, as a staff member sees it (see generate.py for building the forum).
+per page, as a staff member sees it (see generate.py for building the forum). Not named
+queue.py: a script's folder is first on sys.path, and that name would hide the standard
+library's queue module from every other bench script.
 
     .venv/bin/python bench/generate.py --db sqlite:////tmp/q10k.db --topics 10000 --posts 100000
-    .venv/bin/python bench/queue.py --db sqlite:////tmp/q10k.db [--repeat 30]
+    .venv/bin/python bench/staff_queue.py --db sqlite:////tmp/q10k.db [--repeat 30]
 
 Pages: the queue (all boards), one board, and a deep page (the 20th, or the last). Also
 prints the query plan of the queue's one SELECT, to show it walks the ``ix_topics_queue*``
