@@ -70,6 +70,18 @@ def test_category_row_shows_replies_last_poster_time_and_unanswered(client, buil
     assert "by alice" in answered.find_all("td")[0].text
 
 
+def test_a_staff_started_topic_is_not_tagged_unanswered(client, build, make_user, category):
+    """Announcements and staff-started topics are not help cases: no state, never "Unanswered"."""
+    care = make_user("priya", role="staff")
+    with build() as b:
+        notice_id = b.topic(category, care, title="Planned maintenance tonight").id
+    row = _rows(page(client.get(f"/c/{category['slug']}")))["Planned maintenance tonight"]
+    assert row.find("span", cls="tag-unanswered") is None
+    topic_page = page(client.get(f"/t/{notice_id}"))
+    assert topic_page.find("span", cls="tag-unanswered") is None
+    assert topic_page.find("span", cls="tag-state") is None
+
+
 def test_empty_category_says_so(client, category):
     resp = client.get(f"/c/{category['slug']}")
     assert resp.status_code == 200
