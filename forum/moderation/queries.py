@@ -52,7 +52,8 @@ def user_by_name(username: str | None) -> User | None:
     username = (username or "").strip()[:30]
     if not username or "\x00" in username:
         return None
-    return db.session.scalar(select(User).where(User.username_key == username.casefold()))
+    # A deleted account keeps a placeholder name ("former member 12"): nothing is done to it by name.
+    return db.session.scalar(select(User).where(User.username_key == username.casefold(), User.deleted_at.is_(None)))
 
 
 @dataclass

@@ -517,6 +517,14 @@ def test_a_deleted_username_cannot_be_registered_again(app, world):
         assert db.session.scalar(select(User).where(User.username == "jessica")).email == "jess@example.com"
 
 
+def test_moderators_cannot_act_on_a_deleted_account_by_its_placeholder_name(app, world):
+    _delete(jess_client(app))
+    placeholder = user_row(app, world["jess"]).username
+    moe = signed_in_client(app, "moe")
+    assert moe.get(f"/mod/users/{placeholder}/suspend").status_code == 404
+    assert moe.get("/moderation-log", query_string={"member": placeholder}).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("password", "confirm", "field", "message"),
     [
