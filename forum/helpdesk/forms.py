@@ -53,7 +53,8 @@ class IssueLabelForm(FlaskForm):
 
 
 class InternalNoteForm(FlaskForm):
-    body = TextAreaField("Internal note (staff only)", filters=[normalise_newlines],
+    # Its own id: the topic page also holds the reply form, whose "Your reply" label is for="body".
+    body = TextAreaField("Internal note (staff only)", id="note-body", filters=[normalise_newlines],
                          validators=[DataRequired(NOTE_EMPTY), Length(max=NOTE_MAX, message=NOTE_TOO_LONG)])
 
 

@@ -10,7 +10,7 @@ from forum.accounts import services as account_services
 from forum.extensions import db
 from forum.models import CaseTransition, Category, ModerationLogEntry, Post, Topic
 from forum.topics import services as topic_services
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, read_outbox
 
 pytestmark = pytest.mark.browser
 
@@ -95,9 +95,10 @@ def _queue_titles(page: Page, live) -> list[str]:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_case_lifecycle_journey(live_server, new_page, javascript):
-    """Issue 12: ask → staff reply → official answer (answered, not resolved) → the asker
-    says No (back in the queue, reopened) → writes again → staff answer → the asker accepts
-    (resolved, off the queue)."""
+    """Issue 12: ask → staff reply (the asker is emailed, with the default settings) →
+    official answer (answered, not resolved) → the asker says No (back in the queue,
+    reopened) → writes again → staff answer → the asker accepts (resolved, off the queue)
+    → an internal note (staff only, never in search)."""
     tag = f"loop{'js' if javascript else 'nojs'}"
     with live_server.app.app_context():
         for name, role in ((f"asker_{tag}", "member"), (f"care_{tag}", "staff")):
@@ -125,6 +126,10 @@ def test_case_lifecycle_journey(live_server, new_page, javascript):
     care.get_by_role("button", name="Post reply").click()
     expect(care.locator(".topic-status .tag-answered")).to_have_text("Answered")
     assert title not in _queue_titles(care, live_server)
+    # The asker never changed a setting: the reply reaches them by email at once.
+    mails = [m for m in read_outbox(live_server.app) if m["To"] == f"asker_{tag}@example.com"]
+    assert any(title in m["Subject"] or title in m.get_content() for m in mails), [m["Subject"] for m in mails]
+    assert all(m["List-Unsubscribe"] for m in mails if title in m.get_content())
 
     # ... and marks it as the official answer: answered, not resolved.
     care.goto(topic_url)
@@ -169,3 +174,14 @@ def test_case_lifecycle_journey(live_server, new_page, javascript):
         assert topic.state == "resolved"
         events = [t.event for t in db.session.query(CaseTransition).filter_by(topic_id=topic.id).order_by(CaseTransition.id)]
         assert events == ["asked", "staff_reply", "said_no", "staff_reply", "accepted"]
+
+    # An internal note: the team sees it, the asker does not, search never finds it.
+    secret = f"notesecret{tag}"
+    care.goto(topic_url)
+    care.get_by_label("Internal note (staff only)").fill(f"Carrier update fixed it, ref {secret}.")
+    care.get_by_role("button", name="Add internal note").click()
+    expect(care.locator("article.internal-note")).to_contain_text(secret)
+    asker.goto(topic_url)
+    expect(asker.locator("main")).not_to_contain_text(secret)
+    asker.goto(live_server.url + f"/search?q={secret}")
+    expect(asker.locator("ol.search-results li")).to_have_count(0)
