@@ -14,6 +14,8 @@ class DefaultConfig:
     BRAND_ACCENT = "#00a3e0"
     BRAND_STAFF_COLOR = "#e8f1fb"
     BRAND_LOGO = "img/logo.svg"
+    #: The community's timezone: exact times on pages (hover, insights) are shown in it.
+    TIMEZONE = "Europe/London"
 
     DATABASE_URL = None  # filled in from the instance folder when unset
     SECRET_KEY = None  # read from instance/secret_key when unset

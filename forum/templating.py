@@ -1,7 +1,9 @@
 """Jinja globals and filters: permission predicates, brand settings, dates."""
 
+import hashlib
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
@@ -33,6 +35,29 @@ def longdate(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if value else ""
 
 
+def localdate(value: datetime | None) -> str:
+    """The exact time in the community's timezone (``FORUM_TIMEZONE``), e.g. for a tooltip."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone).strftime("%d %b %Y, %H:%M %Z")
+
+
+def initials(user) -> str:
+    """One or two letters for a generated avatar: from the shown name's first words."""
+    words = [w for w in re.split(r"[\s_.\-]+", user.shown_name) if w]
+    letters = "".join(w[0] for w in words[:2]) or "?"
+    return letters.upper()
+
+
+def avatar_hue(user) -> int:
+    """A stable hue (0-359) derived from the username, so a member keeps their colour."""
+    digest = hashlib.blake2s((user.username or "").encode(), digest_size=2).digest()
+    return int.from_bytes(digest, "big") % 360
+
+
 _CSS_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]+\))$")
 
 
@@ -56,6 +81,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["timesince"] = timesince
     app.jinja_env.filters["isodate"] = isodate
     app.jinja_env.filters["longdate"] = longdate
+    app.jinja_env.filters["localdate"] = localdate
+    app.jinja_env.filters["initials"] = initials
+    app.jinja_env.filters["avatar_hue"] = avatar_hue
     app.jinja_env.filters["stored_html"] = stored_html
 
     @app.context_processor
