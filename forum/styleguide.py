@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from forum.models.base import utcnow
@@ -44,7 +44,8 @@ class ExampleForm(FlaskForm):
 
     title = StringField("Topic title", validators=[DataRequired()])
     body = TextAreaField("Your question")
-    plan = RadioField("Your plan", choices=[("monthly", "Pay monthly"), ("sim", "SIM only"), ("payg", "Pay as you go")],
+    plan = RadioField("Your plan", choices=[SelectChoice("monthly", "Pay monthly"), SelectChoice("sim", "SIM only"),
+                                             SelectChoice("payg", "Pay as you go")],
                       default="monthly")
     follow = BooleanField("Email me when someone replies")
 
