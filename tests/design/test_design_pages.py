@@ -66,7 +66,8 @@ def test_every_table_row_cell_names_its_column(app, client, auth, make_user):
     for name in ("moderation/log.html", "messages/inbox.html", "helpdesk/staff_queue.html", "admin/users.html"):
         text = (ROOT / "templates" / name).read_text()
         cells = re.findall(r"<td(?![^>]*colspan)[^>]*>", text)
-        assert cells and all("data-label=" in c for c in cells), (name, cells)
+        assert cells, name
+        assert all("data-label=" in c for c in cells), (name, cells)
 
 
 def test_home_has_ask_status_at_a_glance_and_popular_solved_topics(app, client, make_user, make_category):
@@ -83,7 +84,9 @@ def test_home_has_ask_status_at_a_glance_and_popular_solved_topics(app, client, 
         db.session.commit()
     doc = page(client.get("/"))
     ask = [a for a in doc.one("section", cls="hero").find_all("a") if a.text == "Ask a question"]
-    assert len(ask) == 1 and ask[0].get("href") == "/search/ask" and "button" in ask[0].get("class")
+    assert len(ask) == 1
+    assert ask[0].get("href") == "/search/ask"
+    assert "button" in ask[0].get("class")
     assert "all services running normally" in doc.one("section", cls="status-glance").text
     solved_titles = [a.text for a in doc.one("ul", cls="solved-list").find_all("a")]
     assert solved_titles == ["Voicemail fixed after reset"]
@@ -102,7 +105,8 @@ def test_plural_counts_in_templates_agree_with_their_noun():
 def test_javascript_successes_are_not_shown_as_errors():
     js = (ROOT / "forum" / "static" / "js" / "qa_events.js").read_text()
     assert '"Vote counted." : "Vote taken back.", true)' in js
-    assert "js-message-ok" in js and '" votes" +' not in js
+    assert "js-message-ok" in js
+    assert '" votes" +' not in js
 
 
 def test_focus_outline_is_not_the_old_yellow():
