@@ -182,3 +182,48 @@ def test_phone_header_is_short_and_its_menu_opens_without_javascript(demo_server
     # The logo shows on the header colour (it sits on a white chip).
     chip = page.locator(".brand-mark").evaluate("el => getComputedStyle(el).backgroundColor")
     assert chip == "rgb(255, 255, 255)"
+
+
+@pytest.fixture(scope="module")
+def incident_server(tmp_path_factory):
+    """A forum of its own with two open incidents (the shared servers stay incident-free)."""
+    from forum.accounts import services as account_services
+    from forum.incidents import services as incident_services
+    from tests.browser.conftest import _start, _stop
+
+    live, server, thread = _start(tmp_path_factory.mktemp("incident"), "incident")
+    with live.app.app_context():
+        staff = account_services.create_user(username="care.ann", email="ann@example.test",
+                                             password=DEMO_PASSWORD, role="staff", verified=True)
+        for title in ("Texts delayed across the network", "No 4G in Leeds city centre since this morning"):
+            incident = incident_services.open_incident(actor=staff, title=title, tags="4G", severity="major",
+                                                       body="We are investigating.")
+        db.session.commit()
+        incident_id = incident.id
+    yield live, incident_id
+    _stop(live, server, thread)
+
+
+def test_incident_banner_is_one_line_on_a_phone_and_opens_without_javascript(incident_server, new_page, axe_available,
+                                                                             tmp_path):
+    live, incident_id = incident_server
+    shots = ROOT / "docs" / "screenshots" if os.environ.get("FORUM_UPDATE_SCREENSHOT") == "1" else tmp_path
+    page = new_page(viewport=WIDTHS["phone"], javascript=False)
+    page.goto(live.url + "/")
+    banner = page.locator("#incident-banner")
+    line = banner.locator("summary")
+    assert banner.bounding_box()["height"] <= 48  # one line on a 844 px screen
+    expect(line).to_contain_text("No 4G in Leeds")
+    expect(banner.get_by_role("link", name="Texts delayed across the network")).to_be_hidden()
+    line.click()
+    expect(banner.get_by_role("link", name="Texts delayed across the network")).to_be_visible()
+    expect(banner.get_by_role("link", name="Network status")).to_be_visible()
+    assert check_overflow(page) <= 0
+    page.screenshot(path=str(shots / "incident-banner-phone.png"))
+    # With JavaScript for axe: the incident page, banner included, at both widths.
+    for width in WIDTHS:
+        page = _signed_in_page(new_page, live, width, None)
+        page.goto(f"{live.url}/status/{incident_id}")
+        assert check_overflow(page) <= 0, width
+        assert check_axe(page) == [], width
+        assert check_focus(page) == [], width
