@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
+NODE_STAMP := node_modules/.installed
+
 .PHONY: serve test lint lock bench clean
 
 $(STAMP): requirements.lock setup.cfg pyproject.toml
@@ -15,6 +17,11 @@ $(STAMP): requirements.lock setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# axe-core for the browser tests (package-lock.json pins it); reinstalled when the lock changes.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
 ## Serve the forum on SQLite at http://127.0.0.1:5000 with a seeded demo community.
 serve: $(STAMP)
 	$(BIN)/forum db upgrade
@@ -22,7 +29,7 @@ serve: $(STAMP)
 	$(BIN)/forum run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite (SQLite; PostgreSQL too when FORUM_TEST_PG_URL is set).
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -39,4 +46,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info node_modules

@@ -130,15 +130,17 @@ def _register_features(app: Flask) -> None:
 
 
 def _register_core(app: Flask) -> None:
-    """What belongs to no feature: the health check, ``forum demo``, error pages and
-    the Jinja helpers."""
+    """What belongs to no feature: the health check, ``forum demo``, error pages, the
+    style guide and the Jinja helpers."""
     from forum import health
     from forum.demo import demo_cli
     from forum.errors import register_error_handlers
     from forum.security import register_security
+    from forum.styleguide import bp as styleguide_bp
     from forum.templating import register_template_helpers
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(styleguide_bp)
     app.register_blueprint(demo_cli)
     register_error_handlers(app)
     register_security(app)

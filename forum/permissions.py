@@ -59,6 +59,11 @@ def can_manage_categories(user: User | None, obj: Any = None) -> bool:
     return _is_admin(user)
 
 
+# Only admins see the design system's style guide (/styleguide; 404 for everyone else).
+def can_view_styleguide(user: User | None, obj: Any = None) -> bool:
+    return _is_admin(user)
+
+
 # Only admins edit the search synonyms (they change what everyone's searches find).
 def can_manage_search_synonyms(user: User | None, obj: Any = None) -> bool:
     return _is_admin(user)
@@ -93,6 +98,7 @@ PREDICATES = {
         can_reply_to_topic,
         can_pin_topic,
         can_manage_categories,
+        can_view_styleguide,
         can_change_role,
         can_end_user_sessions,
         can_reset_two_factor,

@@ -60,6 +60,8 @@ class Topic(db.Model):
         Index("ix_topics_queue_category", "category_id", "state", "waiting_since", "id"),
         # ... and auto-resolution: answered topics by when they were answered.
         Index("ix_topics_state_answered", "state", "answered_at"),
+        # The home page's popular solved topics: resolved topics by replies.
+        Index("ix_topics_state_replies", "state", "reply_count", "last_post_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,20 @@ def recent_topics(limit: int = 10) -> list[Topic]:
     )
 
 
+def popular_solved_topics(limit: int = 5) -> list[Topic]:
+    """The home page's "popular solved" list: resolved topics with the most replies, the
+    latest activity first among equals. One query, read from ix_topics_state_replies."""
+    return list(
+        db.session.scalars(
+            select(Topic)
+            .where(Topic.state == RESOLVED, Topic.merged_into_id.is_(None))
+            .options(joinedload(Topic.category))
+            .order_by(Topic.reply_count.desc(), Topic.last_post_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def category_by_slug(slug: str) -> Category | None:
     if not slug or "\x00" in slug:  # PostgreSQL refuses NUL in a text parameter (a 500)
         return None

@@ -48,9 +48,10 @@ def _load_category_or_404(slug: str):
 
 @bp.route("/")
 def index():
-    """Home: the boards and the latest activity."""
+    """Home: ask a question, network status, the boards, popular solved topics, the latest activity."""
     return render_template(
-        "topics/index.html", categories=queries.categories_with_counts(), recent=queries.recent_topics()
+        "topics/index.html", categories=queries.categories_with_counts(), recent=queries.recent_topics(),
+        solved=queries.popular_solved_topics(),
     )
 
 

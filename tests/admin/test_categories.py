@@ -24,7 +24,7 @@ def boards(app) -> list[tuple[str, str, str]]:
 
 def names_on_admin_page(client) -> list[str]:
     html = text(client.get("/admin/categories"))
-    return [unescape(n) for n in re.findall(r'<td><a href="/admin/categories/\d+">([^<]+)</a></td>', html)]
+    return [unescape(n) for n in re.findall(r'<td[^>]*><a href="/admin/categories/\d+">([^<]+)</a></td>', html)]
 
 
 def names_on_home_page(client) -> list[str]:

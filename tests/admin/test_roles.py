@@ -37,7 +37,7 @@ def change_role(client, user_id: int, role: str | None, reason: str | None):
 
 
 def listed_users(html: str) -> list[str]:
-    return [unescape(n) for n in re.findall(r'<tr><td><a href="/u/[^"]+">([^<]+)</a></td>', html)]
+    return [unescape(n) for n in re.findall(r'<tr><td[^>]*><a href="/u/[^"]+">([^<]+)</a></td>', html)]
 
 
 @pytest.fixture

@@ -1,13 +1,9 @@
-"""The demo community in a browser, and the README screenshot.
-
-``FORUM_UPDATE_SCREENSHOT=1`` writes the screenshot to ``docs/screenshot.png``;
-otherwise it goes to a temporary folder, so an ordinary run changes no tracked file."""
+"""The demo community in a browser: a topic with nested replies. The README's screenshots
+are written by test_design.py (``docs/screenshots/``); this one goes to a temporary folder."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,7 +12,6 @@ from forum.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -41,8 +36,6 @@ def test_demo_topic_with_nested_replies(demo_server, new_page, tmp_path):
     expect(page.locator("article.post-staff").first).to_be_visible()  # staff answers stand out
     expect(page.locator(".tag-pinned")).to_be_visible()
 
-    update = os.environ.get("FORUM_UPDATE_SCREENSHOT") == "1"
-    target = DOCS / "screenshot.png" if update else tmp_path / "screenshot.png"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = tmp_path / "screenshot.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.read_bytes()[:8] == PNG_MAGIC

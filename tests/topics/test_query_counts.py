@@ -109,4 +109,4 @@ def test_category_page_queries_do_not_grow_with_topics(
     budget = 4 if viewer == "anonymous" else 5
     assert n_many <= budget, many_sql
     n_home_few, _ = _count(client, count_queries, "/")
-    assert n_home_few <= budget
+    assert n_home_few <= budget + 1  # the home page's popular solved topics: one query

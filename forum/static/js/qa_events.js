@@ -3,16 +3,19 @@
 (function () {
   "use strict";
 
-  function message(form, text) {
+  // A success is green (js-message-ok), a failure red (errors): the flash categories' colours.
+  function message(form, text, ok) {
     var note = form.querySelector(".qa-js-message");
     if (!note) {
       note = document.createElement("span");
-      note.className = "qa-js-message errors";
       note.setAttribute("role", "status");
       form.appendChild(note);
     }
+    note.className = "qa-js-message " + (ok ? "js-message-ok" : "errors");
     note.textContent = text;
   }
+
+  function votes(n) { return n === 1 ? "vote" : "votes"; }
 
   function onVote(event) {
     var form = event.target;
@@ -34,11 +37,14 @@
       document.querySelectorAll('[data-qa-count="' + data.question + '"]').forEach(function (el) {
         el.textContent = String(data.votes);
       });
+      document.querySelectorAll('[data-qa-noun="' + data.question + '"]').forEach(function (el) {
+        el.textContent = votes(data.votes);
+      });
       form.querySelector('input[name="vote"]').value = data.voted ? "0" : "1";
       button.textContent = data.voted ? "Take my vote back" : "Vote";
       button.setAttribute("aria-pressed", data.voted ? "true" : "false");
       button.classList.toggle("secondary", data.voted);
-      message(form, data.voted ? "Vote counted." : "Vote taken back.");
+      message(form, data.voted ? "Vote counted." : "Vote taken back.", true);
     }).catch(function () {
       button.disabled = false;
       form.submit();
@@ -73,7 +79,7 @@
               link.href = q.url;
               link.textContent = "#" + q.id + " " + q.text;
               item.appendChild(link);
-              item.appendChild(document.createTextNode(" (" + q.votes + " votes" + (q.answered ? ", answered" : "") + ")"));
+              item.appendChild(document.createTextNode(" (" + q.votes + " " + votes(q.votes) + (q.answered ? ", answered" : "") + ")"));
               list.appendChild(item);
             });
             box.appendChild(list);
