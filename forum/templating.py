@@ -52,10 +52,16 @@ def initials(user) -> str:
     return letters.upper()
 
 
+#: Generated avatars come in this many colours (classes avatar-hue-0 ... in forum.css):
+#: a class, not a style attribute, which the Content-Security-Policy refuses.
+AVATAR_HUES = 12
+
+
 def avatar_hue(user) -> int:
-    """A stable hue (0-359) derived from the username, so a member keeps their colour."""
+    """A stable colour number (0 to AVATAR_HUES - 1) derived from the username, so a
+    member keeps their colour."""
     digest = hashlib.blake2s((user.username or "").encode(), digest_size=2).digest()
-    return int.from_bytes(digest, "big") % 360
+    return int.from_bytes(digest, "big") % AVATAR_HUES
 
 
 _CSS_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]+\))$")
