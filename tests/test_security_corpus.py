@@ -330,7 +330,7 @@ def test_sample_through_the_forms(app, client, corpus_files, setup_ids, monkeypa
             assert_page_safe(resp, f"reply form redisplaying {entry}")
             continue
         assert resp.status_code == 302, f"reply {entry}: {resp.status_code}"
-        post_id = int(resp.location.rsplit("/", 1)[1])
+        post_id = int(resp.location.split("/p/")[1].split("?")[0])
         replies[post_id] = entry
         if len(replies) % 4 == 1:
             assert_page_safe(client.get(f"/t/{host_id}/reply?to={post_id}"), f"reply form quoting {entry}")
