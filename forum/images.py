@@ -64,7 +64,9 @@ def reencode(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, squ
                 img = img.convert("RGBA" if _has_alpha(img) else "RGB")
     except ImageRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(f"That image has too many pixels (at most {max_pixels:,}).") from None
+    except UnidentifiedImageError:
         raise ImageRejected("That file is not an image we can read: upload a PNG, JPEG, GIF or WebP.") from None
     except (OSError, SyntaxError, ValueError, EOFError):  # truncated or corrupt data
         raise ImageRejected("That image is damaged or incomplete: try another file.") from None
@@ -93,10 +95,16 @@ IMAGE_HEADERS = {
 def image_response(path, *, max_age: int = 31_536_000):
     """Serve a stored (re-encoded) WebP file with :data:`IMAGE_HEADERS`; 404 if missing.
     Stored names are random and never reused, so the file may be cached for long."""
-    from flask import abort, send_file
+    from flask import abort, make_response, request
 
-    if not path.is_file():
+    try:
+        data = path.read_bytes()  # small (re-encoded, bounded): no file handle left open
+    except FileNotFoundError:
         abort(404)
-    resp = send_file(path, mimetype="image/webp", max_age=max_age, conditional=True)
+    resp = make_response(data)
     resp.headers.update(IMAGE_HEADERS)
-    return resp
+    resp.headers["Content-Type"] = "image/webp"
+    resp.cache_control.public = True
+    resp.cache_control.max_age = max_age
+    resp.set_etag(path.stem)
+    return resp.make_conditional(request)
