@@ -17,7 +17,7 @@ from forum.permissions import can_view_topic
 #: Most members one post notifies; further names are ignored.
 MENTIONS_MAX = 10
 #: ``@name`` not inside a word, an email address or a path; names are 3-30 characters.
-MENTION_RE = re.compile(r"(?<![\w@/.\-])@([\w.\-]{3,30})")
+MENTION_RE = re.compile(r"(?<![\w@/.\-])@([\w.\-]{3,30})(?![\w.\-]*[\w])")
 _CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
 
 
