@@ -11,7 +11,7 @@ from forum.models import User
 from forum.people import bp, forms, services
 from forum.permissions import can_edit_settings, require
 
-@bp.route("/avatars/<int:user_id>/<key>.webp")
+@bp.route("/avatars/<id:user_id>/<key>.webp")
 def avatar(user_id: int, key: str):
     """A member's uploaded picture (only their current one)."""
     if not services.KEY_RE.match(key):
