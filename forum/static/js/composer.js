@@ -250,15 +250,16 @@
       }
     } catch (e) { return; }
     var timer = null;
-    ta.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        try { if (ta.value.trim()) localStorage.setItem(key, ta.value); else localStorage.removeItem(key); } catch (e) { /* full or off */ }
-      }, 300);
-    });
+    function save() {
+      try { if (ta.value.trim()) localStorage.setItem(key, ta.value); else localStorage.removeItem(key); } catch (e) { /* full or off */ }
+    }
+    ta.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(save, 300); });
+    window.addEventListener("pagehide", function () { if (timer) { clearTimeout(timer); if (!sent) save(); } });
+    var sent = false;
     form.addEventListener("submit", function (e) {
       var via = e.submitter;
       if (via && via.hasAttribute("data-composer-preview")) return;
+      sent = true;
       try { sessionStorage.setItem(PENDING, key); } catch (err) { /* off */ }
     });
   }
