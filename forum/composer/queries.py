@@ -14,12 +14,12 @@ SUGGESTIONS_MAX = 8
 
 def suggest_usernames(prefix: str, *, limit: int = SUGGESTIONS_MAX) -> list[dict[str, str]]:
     """Verified, not deleted members whose username starts with ``prefix`` (any case),
-    first by name: ``[{"username", "name"}]``. A range on the unique key's index
-    (``>= prefix`` and ``< prefix + U+FFFF``), so no LIKE pattern to escape."""
+    first by name: ``[{"username", "name"}]``. The prefix is matched with LIKE, its
+    ``%`` and ``_`` escaped; at most ``limit`` rows."""
     key = username_key(prefix)
     rows = db.session.execute(
         select(User.username, User.display_name)
-        .where(User.username_key >= key, User.username_key < key + "\uffff")
+        .where(User.username_key.startswith(key, autoescape=True))
         .where(User.deleted_at.is_(None), User.email_verified_at.is_not(None))
         .order_by(User.username_key)
         .limit(limit)

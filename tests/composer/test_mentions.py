@@ -76,7 +76,7 @@ def test_no_mention_for_who_cannot_see_the_topic(app, build, category, make_user
 
 
 def test_suggestions(app, client, signed_in, make_user):
-    for name in ("jess_k", "Jessica", "jester", "bob"):
+    for name in ("jess_k", "Jessica", "jester", "bob", "jessak"):
         make_user(name)
     make_user("jess_unverified", verified=False)
     gone = make_user("jess_gone")
@@ -88,7 +88,9 @@ def test_suggestions(app, client, signed_in, make_user):
     resp = client.get(SUGGEST + "?q=@JES")
     assert resp.status_code == 200
     users = resp.get_json()["users"]
-    assert [u["username"] for u in users] == ["jess_k", "Jessica", "jester"]
+    assert [u["username"] for u in users] == ["jess_k", "jessak", "Jessica", "jester"]
+    # "_" is a character of the name, not a LIKE wildcard.
+    assert [u["username"] for u in client.get(SUGGEST + "?q=jess_").get_json()["users"]] == ["jess_k"]
     assert all(set(u) == {"username", "name"} for u in users)
     assert "@example.test" not in resp.get_data(as_text=True)
     for i in range(12):
