@@ -104,6 +104,8 @@ class DefaultConfig:
     #: Screenshots a member may upload per 24 hours, and the total bytes they may keep.
     UPLOADS_PER_DAY = 20
     UPLOAD_QUOTA_BYTES = 50 * 1024 * 1024
+    #: Seconds a member's activity counts (for their rank) are cached.
+    RANK_CACHE_SECONDS = 600
 
     # --- incidents ---
     #: Let visitors who are not signed in press "I'm affected" (rate limited per IP).

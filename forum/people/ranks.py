@@ -1,9 +1,11 @@
 """Member ranks from activity: accepted solutions and kudos received.
 
 Staff roles show their badge instead (Customer Care, Moderator...). A page asks for
-the ranks of all the people it shows at once (:func:`preload`, one query keyed by
-their ids), and the template reads them with ``member_rank(user)``, which never runs
-a query: a user the page did not preload shows no rank.
+the ranks of all the people it shows at once (:func:`preload`: one cache lookup for
+all of them, then one query keyed by the ids the cache did not have; the counts are
+kept ``RANK_CACHE_SECONDS``, so a new solution or kudos shows within that time), and
+the template reads them with ``member_rank(user)``, which never runs a query: a user
+the page did not preload shows no rank.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import func, literal, select, union_all
 
-from forum.extensions import db
+from forum.extensions import cache, db
 from forum.models import Post, Topic
 from forum.people import bp
 
@@ -67,9 +69,18 @@ def preload(users: Iterable) -> None:
     wanted = {u.id for u in users if u is not None and not u.is_staff and not u.is_deleted and u.id not in known}
     if not wanted:
         return
-    counts = activity(wanted)
-    for uid in wanted:
-        known[uid] = rank_for(*counts.get(uid, (0, 0)))
+    order = sorted(wanted)
+    keys = [f"rank:{uid}" for uid in order]
+    cached = dict(zip(order, cache.get_many(*keys), strict=True))
+    missing = [uid for uid, value in cached.items() if value is None]
+    if missing:
+        counts = activity(missing)
+        fresh = {uid: counts.get(uid, (0, 0)) for uid in missing}
+        cache.set_many({f"rank:{uid}": list(v) for uid, v in fresh.items()},
+                       timeout=current_app.config["RANK_CACHE_SECONDS"])
+        cached.update(fresh)
+    for uid, (solutions, kudos) in cached.items():
+        known[uid] = rank_for(solutions, kudos)
 
 
 @bp.app_template_global("preload_member_ranks")
