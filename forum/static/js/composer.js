@@ -172,6 +172,7 @@
     list.hidden = true;
     ta.parentNode.insertBefore(list, ta.nextSibling);
     ta.setAttribute("aria-autocomplete", "list");
+    ta.setAttribute("aria-controls", list.id);
     var active = -1, timer = null, lastQ = "";
 
     function close() { list.hidden = true; list.innerHTML = ""; active = -1; ta.removeAttribute("aria-activedescendant"); }
