@@ -61,7 +61,9 @@ def _init_limiter(app: Flask, limiter) -> None:
 #: caches the topics' home page), so it follows the dependencies.
 FEATURES = (
     "accounts",
+    "people",
     "topics",
+    "composer",
     "admin",
     "notifications",
     "messages",

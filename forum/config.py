@@ -94,6 +94,19 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # --- people and composer (forum.people, forum.composer) ---
+    #: Largest avatar file accepted, in bytes (re-encoded to a 256 px WebP square).
+    AVATAR_MAX_BYTES = 2 * 1024 * 1024
+    #: Largest screenshot accepted, in bytes (re-encoded to WebP, at most 2000 px a side).
+    UPLOAD_MAX_BYTES = 4 * 1024 * 1024
+    #: Most pixels an uploaded image may declare (decompression bombs are refused unread).
+    UPLOAD_MAX_PIXELS = 24_000_000
+    #: Screenshots a member may upload per 24 hours, and the total bytes they may keep.
+    UPLOADS_PER_DAY = 20
+    UPLOAD_QUOTA_BYTES = 50 * 1024 * 1024
+    #: Seconds a member's activity counts (for their rank) are cached.
+    RANK_CACHE_SECONDS = 600
+
     # --- incidents ---
     #: Let visitors who are not signed in press "I'm affected" (rate limited per IP).
     INCIDENT_ANON_REPORTS = False

@@ -23,11 +23,12 @@ ALLOWED_TAGS = frozenset(
     {
         "a", "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
         "ul", "ol", "li", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr",
-        "th", "td",
+        "th", "td", "img",
     }
 )
 # fmt: on
-ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"], "th": ["align"], "td": ["align"]}
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"], "th": ["align"], "td": ["align"],
+                      "img": ["src", "alt"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
@@ -37,8 +38,27 @@ _HEADING_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
 )
-# Images would let a post load third-party content into every reader's browser.
-_md.disable("image")
+# Images: only the forum's own re-encoded uploads (forum.composer), never a third
+# party's (which would load into every reader's browser); any other image is a link.
+#: The one image address a post may show: ``/uploads/<random key>.webp``.
+UPLOAD_SRC_RE = re.compile(r"/uploads/[A-Za-z0-9_-]{22}\.webp")
+
+
+def _image(renderer, tokens, idx, options, env):
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    if UPLOAD_SRC_RE.fullmatch(src):
+        return f'<img src="{_html.escape(src)}" alt="{_html.escape(alt)}">'
+    return f'<a href="{_html.escape(src)}">{_html.escape(alt or src)}</a>'
+
+
+_md.add_render_rule("image", _image)
+
+
+def _img_attribute(tag: str, name: str, value: str) -> bool:
+    """The sanitiser's rule for ``<img>``: an upload's address and alt text, nothing else."""
+    return name == "alt" or (name == "src" and UPLOAD_SRC_RE.fullmatch(value) is not None)
 
 #: Longest run of "[" that can all open links; beyond it the first ones are plain text.
 BRACKET_RUN_MAX = 32
@@ -158,7 +178,7 @@ URL_RE = _linear_url_re()
 # "&amp;lt;" instead of "<".
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
+    attributes={**ALLOWED_ATTRIBUTES, "img": _img_attribute},
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,

@@ -44,7 +44,7 @@ EMAIL_MODES = ("off", "immediate", "daily")
 #: The category of each kind; callers may override it (a reply in a followed topic is
 #: ``watched``, one in the member's own topic ``replies``). Unknown kinds are ``other``.
 KIND_CATEGORIES = {
-    "reply": "replies", "message": "replies", "solution": "replies",
+    "reply": "replies", "message": "replies", "solution": "replies", "mention": "replies",
     "official_answer": "staff", "satisfaction": "staff", "qa_answer": "staff",
     "resolved": "staff", "reminder": "staff",  # the case lifecycle (forum.helpdesk.cases)
     "moderation": "moderation",
@@ -53,7 +53,7 @@ KIND_CATEGORIES = {
 
 #: Which notification wins when one action tells a user several things about one topic.
 KIND_PRIORITY = {"moderation": 50, "official_answer": 40, "resolved": 35, "solution": 30, "satisfaction": 20,
-                 "reminder": 15, "reply": 10}
+                 "reminder": 15, "mention": 12, "reply": 10}
 
 #: Hooks run after notifications are stored, with (session, [Notification]); the
 #: email delivery registers here.

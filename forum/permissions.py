@@ -566,3 +566,41 @@ PREDICATES.update(
         )
     }
 )
+
+
+# --- people and composer (issue 17) ---
+
+# Anyone may read a topic (the community is public), but not a deleted account, and
+# no one a topic merged into another (readers are sent on to that one).
+def can_view_topic(user: User | None, topic: Any = None) -> bool:
+    if user is not None and getattr(user, "is_deleted", False):
+        return False
+    return topic is None or topic.merged_into_id is None
+
+
+# Signed-in members see other members' names as they type "@" (names are public on
+# posts anyway; never emails).
+def can_suggest_mentions(user: User | None, obj: Any = None) -> bool:
+    return _signed_in(user)
+
+
+# A preview renders text for the one who typed it: anyone who may post somewhere.
+def can_preview_post(user: User | None, obj: Any = None) -> bool:
+    return _can_participate(user)
+
+
+# Screenshots are uploaded by members who can take part (limits per member: the service).
+def can_upload_image(user: User | None, obj: Any = None) -> bool:
+    return _can_participate(user)
+
+
+# A post is quoted by someone who may reply, and only text they may see.
+def can_quote_post(user: User | None, post: Any = None) -> bool:
+    if post is None:
+        return _can_participate(user)
+    return can_reply_to_topic(user, post.topic) and not post.is_hidden
+
+
+PREDICATES.update(
+    {f.__name__: f for f in (can_view_topic, can_suggest_mentions, can_preview_post, can_upload_image, can_quote_post)}
+)

@@ -394,6 +394,7 @@ USER_REFERENCES = {
     "qa_event_subscriptions.user_id": "delete",
     "incident_follows.user_id": "delete",
     "posts.author_id": "keep",
+    "uploads.user_id": "keep",  # screenshots stay in the posts that show them (the posts stay too)
     "case_transitions.actor_id": "keep",  # the case history counts for insights; shown as "a former member"
     "internal_notes.author_id": "keep",  # staff only; staff roles cannot delete themselves
     "saved_replies.created_by_id": "keep",
@@ -492,7 +493,7 @@ def delete_account(user: User, *, password: str) -> AccountDeletion:
     db.session.execute(update(User).where(User.id == uid).values(
         username=placeholder[:30], username_key=placeholder, email="", email_key=placeholder,
         password_hash="!deleted",  # not a Werkzeug hash: no password matches  # noqa: S106
-        display_name=None, title=None, email_verified_at=None,
+        display_name=None, title=None, email_verified_at=None, avatar_key=None,
         suspended_until=None, suspended_indefinitely=False,
         suspension_reason=None,  # the moderation log keeps the public reason
         deleted_at=record.deleted_at,

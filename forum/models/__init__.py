@@ -17,6 +17,7 @@ from forum.models.incidents import (
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
+from forum.models.people import Upload
 from forum.models.qa_events import (
     Answer,
     AnswerRevision,
@@ -35,6 +36,7 @@ from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
+    "Upload",
     "AccountDeletion",
     "AccountEvent",
     "FORMER_MEMBER",

@@ -55,6 +55,9 @@ class User(UserMixin, db.Model):
     #: moderation log point at it) with every personal field scrubbed, shown as
     #: "a former member" (forum.accounts.self_service.delete_account).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: forum.people: the uploaded avatar's random file key (``instance/avatars/<key>.webp``);
+    #: ``None`` shows generated initials.
+    avatar_key: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def is_deleted(self) -> bool:

@@ -24,6 +24,8 @@ _title = dict(
         Length(min=TITLE_MIN, max=TITLE_MAX, message=TITLE_LENGTH_MESSAGE),
     ],
 )
+#: forum/static/js/composer.js adds its toolbar, mentions, drafts and uploads to these.
+_composer = {"data-composer": "", "rows": 8}
 _body_validators = [DataRequired(BODY_EMPTY_MESSAGE), Length(max=BODY_MAX, message=BODY_LENGTH_MESSAGE)]
 
 
@@ -31,13 +33,14 @@ class NewTopicForm(FlaskForm):
     #: One-time token: a repeated submit returns the first result (forum.idempotency).
     submission_token = SubmissionTokenField()
     title = StringField("Title", **_title)
-    body = TextAreaField("Describe your question", filters=[normalise_newlines], validators=_body_validators)
+    body = TextAreaField("Describe your question", filters=[normalise_newlines], validators=_body_validators,
+                         render_kw=_composer)
 
 
 class ReplyForm(FlaskForm):
     #: One-time token: a repeated submit returns the first result (forum.idempotency).
     submission_token = SubmissionTokenField()
-    body = TextAreaField("Your reply", filters=[normalise_newlines], validators=_body_validators)
+    body = TextAreaField("Your reply", filters=[normalise_newlines], validators=_body_validators, render_kw=_composer)
     parent_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,18}$", message="Bad reply target.")])
 
 
@@ -60,7 +63,7 @@ class EditPostForm(FlaskForm):
         "Title", filters=[collapse_whitespace],
         validators=[Optional(), Length(min=TITLE_MIN, max=TITLE_MAX, message=TITLE_LENGTH_MESSAGE)],
     )
-    body = TextAreaField("Text", filters=[normalise_newlines], validators=_body_validators)
+    body = TextAreaField("Text", filters=[normalise_newlines], validators=_body_validators, render_kw=_composer)
     reason = StringField("Reason for the edit", validators=[Optional(), Length(max=REASON_MAX)])
     personal_data = BooleanField("The old text exposed personal data: show it to staff only in the history")
     #: The revision numbers the editor started from (stale-edit check).

@@ -46,6 +46,12 @@ def _render_body(body: str) -> tuple[str, str]:
     return body, markup.render_markdown(body)
 
 
+def render_body(body: str) -> tuple[str, str]:
+    """The text as a post stores it and its HTML: what posting ``body`` would keep (the
+    composer's preview shows exactly this). Raises :class:`TopicError` when empty or long."""
+    return _render_body(body)
+
+
 def create_topic(category: Category, *, author: User, title: str, body: str) -> Topic:
     """Start a topic with its opening post."""
     if not can_create_topic(author, category):

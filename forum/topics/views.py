@@ -8,9 +8,10 @@ from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
 from forum.models.cases import ISSUE_LABELS
-from forum.permissions import can_create_topic, can_pin_topic, can_reply_to_topic, require
+from forum.permissions import can_create_topic, can_pin_topic, can_quote_post, can_reply_to_topic, require
 from forum.search import queries as search_queries
 from forum.topics import bp, forms, queries, services
+from forum.topics.quoting import quote_markdown
 from forum.topics.ratelimit import posting_limit
 from forum.web import MAX_ID, page_arg
 
@@ -134,15 +135,17 @@ def reply(topic_id: int):
         if parent.topic_id != topic.id:
             abort(400, "You can only reply to a post of this topic.")
         form.parent_id.data = str(parent.id)
+        if request.method == "GET" and request.args.get("quote") and can_quote_post(current_user, parent):
+            form.body.data = quote_markdown(parent)  # the Quote link, without JavaScript
     guard = personal_data.review_submission(form.body.data)
     if form.validate_on_submit() and not guard.held:
         with action(form, field="body") as done:
             idempotency.claim(form)
             post = services.reply_to_topic(topic, author=current_user, body=form.body.data, parent=parent)
-            idempotency.record(form, url_for("topics.permalink", post_id=post.id))
-        if done:
+            idempotency.record(form, url_for("topics.permalink", post_id=post.id, posted=1))
+        if done:  # also shown in the new post itself (?posted), where the reader lands: on screen
             flash("Your reply is posted.", "success")
-            return redirect(url_for("topics.permalink", post_id=post.id))
+            return redirect(url_for("topics.permalink", post_id=post.id, posted=1))
     return render_template(
         "topics/reply.html", topic=topic, parent=parent, form=form, personal_data=guard
     ), 422 if form.errors else 200
@@ -154,6 +157,8 @@ def permalink(post_id: int):
     post = db.get_or_404(Post, post_id)
     page = queries.page_of_post(post)
     kw = {"page": page} if page > 1 else {}
+    if request.args.get("posted"):  # just posted: the page highlights it and confirms
+        kw["posted"] = post.id
     return redirect(_topic_url(post.topic, _anchor=post.anchor, **kw))
 
 

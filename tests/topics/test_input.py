@@ -251,7 +251,7 @@ def test_reply_to_a_post_nests_it(client, app, signed_in, post_form, topics):
     signed_in()
     resp = post_form(f"/t/{topics['one']}/reply", {"body": "Nested **answer**", "parent_id": str(topics["one_reply"])})
     assert resp.status_code == 302
-    post_id = int(resp.location.rsplit("/", 1)[1])
+    post_id = int(resp.location.split("/p/")[1].split("?")[0])
     landing = client.get(resp.location)
     assert landing.status_code == 302
     assert landing.location.endswith(f"#p{post_id}")
@@ -260,6 +260,10 @@ def test_reply_to_a_post_nests_it(client, app, signed_in, post_form, topics):
     assert "depth-1" in article.classes
     assert article.one("div", cls="post-body").find("strong").text == "answer"
     assert "Your reply is posted." in doc.one("div", cls="flashes").text
+    # The reader lands on the new post: highlighted, its confirmation inside it (on screen).
+    assert "just-posted" in article.classes
+    assert article.one("p", cls="post-confirmation").text == "Your reply is posted."
+    assert len(doc.find_all("article", cls="just-posted")) == 1
     with app.app_context():
         post = db.session.get(Post, post_id)
         assert (post.parent_id, post.thread_root_id, post.depth) == (topics["one_reply"], topics["one_reply"], 1)
