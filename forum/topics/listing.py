@@ -48,13 +48,15 @@ def _load_people(topics: list[Topic]) -> None:
         db.session.scalars(select(User).where(User.id.in_(wanted))).all()
 
 
-def list_info(topics, user) -> ListInfo:
-    """Row extras for ``topics`` (any iterable of Topic) as seen by ``user``."""
+def list_info(topics, user, *, people: bool = True) -> ListInfo:
+    """Row extras for ``topics`` (any iterable of Topic) as seen by ``user``; ``people``
+    false for lists that show no avatars (a profile's own activity)."""
     topics = [t for t in topics if t is not None]
     info = ListInfo()
     if not topics:
         return info
-    _load_people(topics)
+    if people:
+        _load_people(topics)
     ids = sorted({t.id for t in topics})
     kudos = dict(db.session.execute(
         select(Post.topic_id, Post.kudos_count).where(Post.topic_id.in_(ids), Post.is_first.is_(True))

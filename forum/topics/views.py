@@ -177,7 +177,7 @@ def pin_topic(topic_id: int):
 
 
 @bp.app_template_global("topic_list_info")
-def topic_list_info(topics):
+def topic_list_info(topics, people=True):
     """For any topic list: kudos and the viewer's new/unread marks, batched (forum.topics.listing)."""
-    return listing.list_info(topics, current_user)
+    return listing.list_info(topics, current_user, people=people)
 
