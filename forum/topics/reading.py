@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import after_this_request, current_app
+from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -121,8 +122,6 @@ def viewing_topic(topic: Topic, shown: list[Post], *, more_pages: bool) -> ReadM
     """The signed-in viewer is shown ``shown`` (this page's posts) of ``topic``: return
     their mark as it was before this view (for the "jump to first unread" link), and move
     their position forward once the page is built. One query to read, at most one upsert."""
-    from flask_login import current_user
-
     if not _signed_in(current_user):
         return NO_MARK
     mark = marks_for([topic], current_user).get(topic.id, NO_MARK)

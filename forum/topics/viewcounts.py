@@ -12,11 +12,13 @@ transaction; ``forum topics flush-views`` does the same from cron or before a re
 
 So the hot path writes nothing to the database, the write rate is bounded by the number
 of distinct topics viewed per flush interval, and a crash loses at most one interval
-of one worker's views (with Redis: none). Counts are approximate by design.
+of one worker's views (with Redis: none; a normal exit flushes first). Counts are
+approximate by design.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 import time
@@ -35,6 +37,7 @@ REDIS_KEY = "forum:topic-views"
 _lock = threading.Lock()
 _pending: Counter[int] = Counter()
 _last_flush = time.monotonic()
+_exit_hook = False
 
 
 def _redis(app: Flask):
@@ -74,12 +77,22 @@ def count_view(topic_id: int) -> bool:
     else:
         with _lock:
             _pending[topic_id] += 1
+        _flush_at_exit(app)
     if time.monotonic() - _last_flush >= app.config["TOPIC_VIEW_FLUSH_SECONDS"]:
         @after_this_request
         def _flush(response):
             flush_views(app)
             return response
     return True
+
+
+def _flush_at_exit(app: Flask) -> None:
+    """A worker that exits normally writes its buffer first (not in tests: their databases
+    are gone by then)."""
+    global _exit_hook
+    if not _exit_hook and not app.testing:
+        _exit_hook = True
+        atexit.register(flush_views, app)
 
 
 def _take(app: Flask) -> Counter[int]:
