@@ -53,6 +53,13 @@ class DefaultConfig:
     TOPICS_PER_PAGE = 25
     THREADS_PER_PAGE = 20
     MAX_REPLY_DEPTH = 4
+    #: Topic lists: "new" covers topics started within this many days (and after the
+    #: member joined); the boards' "new since your last visit" counts look this far back.
+    UNREAD_DAYS = 14
+    #: A topic view counts once per viewer per this many seconds ...
+    TOPIC_VIEW_WINDOW_SECONDS = 1800
+    #: ... and buffered views reach the database at most this often (forum.topics.viewcounts).
+    TOPIC_VIEW_FLUSH_SECONDS = 60
 
     #: The public moderation log names the moderator (and role); false shows "a moderator".
     MODLOG_NAME_MODERATORS = True

@@ -63,6 +63,9 @@ def app(database_url, tmp_path_factory):
             # Long enough that an expiry never lands inside a test (a stray refill would
             # change query counts); every test starts with an empty cache anyway.
             "INCIDENT_BANNER_TTL": 3600,
+            # Buffered topic views reach the database only when a test flushes them
+            # (tests/topics/test_reading.py), never in the middle of a query count.
+            "TOPIC_VIEW_FLUSH_SECONDS": 3600,
             # search: an in-memory Whoosh index (RamStorage).
             "SEARCH_INDEX_DIR": None,
             # No background retry timers between tests (test_integrity turns one on).

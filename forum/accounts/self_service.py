@@ -62,6 +62,7 @@ from forum.models import (
     SubmissionRecord,
     Topic,
     TopicRevision,
+    TopicRead,
     TopicSubscription,
     TwoFactor,
     User,
@@ -393,6 +394,7 @@ USER_REFERENCES = {
     "topic_subscriptions.user_id": "delete",
     "qa_event_subscriptions.user_id": "delete",
     "incident_follows.user_id": "delete",
+    "topic_reads.user_id": "delete",  # read positions (unread markers) are the member's own
     "posts.author_id": "keep",
     "uploads.user_id": "keep",  # screenshots stay in the posts that show them (the posts stay too)
     "case_transitions.actor_id": "keep",  # the case history counts for insights; shown as "a former member"
@@ -442,7 +444,7 @@ USER_REFERENCES = {
 }
 
 _PRIVATE_ROWS = (UserSession, AccountEvent, Notification, EmailPreference, TwoFactor, RecoveryCode,
-                 SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow)
+                 SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow, TopicRead)
 
 
 def _former_prefix_update(uid: int, name: str | None) -> None:

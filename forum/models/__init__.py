@@ -27,6 +27,7 @@ from forum.models.qa_events import (
     Question,
     QuestionVote,
 )
+from forum.models.reading import TopicRead
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.search_pg import SearchDocument, SearchWord
@@ -80,6 +81,7 @@ __all__ = [
     "RoleChange",
     "SearchDeflection",
     "SearchDocument",
+    "TopicRead",
     "SearchEvent",
     "SearchOutbox",
     "SavedReply",

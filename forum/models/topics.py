@@ -83,6 +83,9 @@ class Topic(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     #: How many times the title was edited (each edit is a TopicRevision).
     title_revision_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Page views, at most one per viewer per window, added in batches by
+    #: forum.topics.viewcounts (never one write per page view).
+    view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -165,6 +168,8 @@ class Post(db.Model):
         Index("ix_posts_topic_parent", "topic_id", "parent_id", "id"),
         # ... and every reply in those threads.
         Index("ix_posts_topic_root", "topic_id", "thread_root_id", "id"),
+        # Unread tracking: a topic's posts after a member's read position.
+        Index("ix_posts_topic_id_id", "topic_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from forum.models import Post
 from forum.models.cases import ISSUE_LABELS
 from forum.permissions import can_create_topic, can_pin_topic, can_quote_post, can_reply_to_topic, require
 from forum.search import queries as search_queries
-from forum.topics import bp, forms, queries, services
+from forum.topics import bp, forms, listing, queries, reading, services, viewcounts
 from forum.topics.quoting import quote_markdown
 from forum.topics.ratelimit import posting_limit
 from forum.web import MAX_ID, page_arg
@@ -53,6 +53,7 @@ def index():
     return render_template(
         "topics/index.html", categories=queries.categories_with_counts(), recent=queries.recent_topics(),
         solved=queries.popular_solved_topics(),
+        new_counts=reading.board_new_counts(current_user),
     )
 
 
@@ -111,9 +112,13 @@ def view_topic(topic_id: int, slug: str | None = None):
     if page_no > page.pages:
         abort(404)
     unread.viewing_topic(topic.id)  # its notifications are read now (written after the page)
+    shown = ([first] if first else []) + [entry.post for entry in page.items]
+    read_mark = reading.viewing_topic(topic, shown, more_pages=page_no < page.pages)  # position moves after the page
+    viewcounts.count_view(topic.id)  # buffered: no write on this request's path
     return render_template(
         "topics/view_topic.html",
         topic=topic,
+        read_mark=read_mark,
         first=first,
         page=page,
         reply_form=forms.ReplyForm(),
@@ -175,3 +180,10 @@ def pin_topic(topic_id: int):
     if done and changed:
         flash("Topic pinned." if topic.is_pinned else "Topic unpinned.", "success")
     return redirect(_topic_url(topic))
+
+
+@bp.app_template_global("topic_list_info")
+def topic_list_info(topics, people=True):
+    """For any topic list: kudos and the viewer's new/unread marks, batched (forum.topics.listing)."""
+    return listing.list_info(topics, current_user, people=people)
+

@@ -58,15 +58,19 @@ def test_category_row_shows_replies_last_poster_time_and_unanswered(client, buil
     rows = _rows(page(client.get(f"/c/{category['slug']}")))
     answered, unanswered = rows["Answered topic"], rows["Nobody replied"]
     cells = answered.find_all("td")
-    assert cells[1].text.strip() == "3"
-    assert cells[2].text.strip().startswith("bob, "), "the last poster, not the author"
-    time = cells[2].find("time")
+    assert cells[1].text.strip() == "3 replies"  # the word is hidden on wide screens, read aloud
+    assert cells[1].find("span", cls="stat-n").text == "3"
+    assert [c.text.strip() for c in cells[2:4]] == ["0 views", "0 kudos"]
+    assert cells[4].text.split()[:2] == ["B", "bob"], "the last poster (avatar, name), not the author"
+    assert cells[4].find("span", cls="avatar") is not None
+    assert cells[0].find("span", cls="avatar").text == "A", "the asker's avatar"
+    time = cells[4].find("time")
     assert time.get("datetime") == last_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert time.text == "just now"
     assert answered.find("span", cls="tag-unanswered") is None
     assert unanswered.find("span", cls="tag-unanswered").text == "Unanswered"
-    assert unanswered.find_all("td")[1].text.strip() == "0"
-    assert unanswered.find_all("td")[2].text.strip().startswith("alice, ")
+    assert unanswered.find_all("td")[1].text.strip() == "0 replies"
+    assert "alice" in unanswered.find_all("td")[4].text
     assert "by alice" in answered.find_all("td")[0].text
 
 
