@@ -119,15 +119,12 @@ def cached_page(app, view):
 
 
 def set_cache_headers(response):
-    """Honest Cache-Control for a front proxy: public with max-age for anonymous
-    renders while incident mode caches them; private/no-store for signed-in members."""
+    """The core (forum/httpcache.py) decides public or private; while an incident is
+    open a visitor's home and status pages (and the feeds, always) are kept only
+    ``INCIDENT_PAGE_TTL`` seconds by a front proxy (they change fast). Runs after the core's hook (registered earlier, so called later)."""
     if request.endpoint not in PUBLIC_ENDPOINTS or request.method != "GET":
         return response
-    response.vary.add("Cookie")
-    if _private_request() or response.status_code != 200:
-        response.headers["Cache-Control"] = "private, no-store"
-    elif request.endpoint in CACHED_ENDPOINTS and not open_incidents():
-        response.headers["Cache-Control"] = "no-cache"
-    else:
+    live = request.endpoint not in CACHED_ENDPOINTS or open_incidents()
+    if response.status_code == 200 and response.cache_control.public and live:
         response.headers["Cache-Control"] = f"public, max-age={current_app.config['INCIDENT_PAGE_TTL']}"
     return response

@@ -15,6 +15,7 @@ from forum.extensions import db, limiter
 from forum.forms import EmptyForm
 from forum.incidents import bp, feeds, forms, queries, services
 from forum.models import Topic
+from forum.pagecache import reader_page
 from forum.permissions import (
     can_follow_incident,
     can_link_topic_to_incident,
@@ -44,6 +45,7 @@ def _status(form) -> int:
 
 
 @bp.route("/status")
+@reader_page
 def status():
     """Open incidents and the history of past ones."""
     page_no = page_arg()
@@ -109,6 +111,7 @@ def _render_incident(incident, *, update_form=None, link_form=None, status: int 
 
 
 @bp.route("/status/<id:incident_id>")
+@reader_page
 def view_incident(incident_id: int):
     """An incident: state, pinned summary, timeline, affected counter and linked topics."""
     return _render_incident(_load_or_404(incident_id))

@@ -49,7 +49,8 @@ def test_no_page_cache_without_open_incident(app, client, count_queries, make_in
     with counter:
         resp = client.get("/")
     assert counter.count > 0
-    assert resp.headers["Cache-Control"] == "no-cache"
+    # Still public for front proxies (forum/httpcache.py), with the general max-age.
+    assert resp.headers["Cache-Control"] == f"public, max-age={app.config['PUBLIC_MAX_AGE']}"
 
 
 def test_cached_pages_never_leak_member_state(app, make_user, incident):
