@@ -13,7 +13,7 @@ from forum import idempotency
 from forum.actions import action
 from forum.extensions import db, limiter
 from forum.forms import EmptyForm
-from forum.incidents import bp, feeds, forms, queries, services
+from forum.incidents import bp, feeds, forms, live, queries, services
 from forum.models import Topic
 from forum.pagecache import reader_page
 from forum.permissions import (
@@ -115,6 +115,21 @@ def _render_incident(incident, *, update_form=None, link_form=None, status: int 
 def view_incident(incident_id: int):
     """An incident: state, pinned summary, timeline, affected counter and linked topics."""
     return _render_incident(_load_or_404(incident_id))
+
+
+@bp.route("/status/<id:incident_id>/events")
+def events(incident_id: int):
+    """Server-sent events: an open incident's new updates, for its open pages (live.py)."""
+    incident = _load_or_404(incident_id)
+    raw = (request.headers.get("Last-Event-ID") or request.args.get("after") or "").strip()
+    after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+    missed = [live.message(u) for u in queries.updates_after(incident, after)] if after is not None else []
+    if not incident.is_open and not missed:
+        return "", 204  # resolved: EventSource stops reconnecting
+    app = current_app._get_current_object()
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return Response(live.stream(app, incident.id, missed, listen=incident.is_open), mimetype="text/event-stream",
+                    headers=headers)
 
 
 @bp.route("/status/<id:incident_id>/updates", methods=["POST"])
