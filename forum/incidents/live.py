@@ -45,18 +45,17 @@ def message(update) -> dict:
 
 
 def publish_after_commit(update) -> None:
-    """Publish ``update`` to open browsers once the transaction commits."""
+    """Publish ``update`` to open browsers once the transaction commits. The entry is
+    rendered now, inside the transaction (after the commit the session emits no SQL);
+    a rollback drops it unsent."""
     app = current_app._get_current_object()
-
-    def _publish():
-        if has_request_context():
+    if has_request_context():
+        data = message(update)
+    else:  # the CLI or a job: links need a request context
+        with app.test_request_context(base_url=app.config.get("SITE_URL") or "http://localhost"):
             data = message(update)
-        else:  # the CLI or a job: links need a request context
-            with app.test_request_context(base_url=app.config.get("SITE_URL") or "http://localhost"):
-                data = message(update)
-        publish(app, update.incident_id, data)
-
-    after_commit(_publish)
+    incident_id = update.incident_id
+    after_commit(lambda: publish(app, incident_id, data))
 
 
 def publish(app: Flask, incident_id: int, data: dict) -> None:
