@@ -6,12 +6,24 @@ import re
 import time as clock
 from datetime import date, datetime, time
 
-from flask import abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from forum.actions import ActionError, action
 from forum import overload
+from forum.actions import ActionError, action
 from forum.extensions import cache, csrf, db
 from forum.forms import EmptyForm
 from forum.models import SearchSynonym, Topic

@@ -60,7 +60,8 @@ def test_an_open_page_receives_a_new_update(app, client, incident, staff, short_
     resp.close()
     assert time.monotonic() - started < 1.5
     (event,) = received
-    assert event["state"] == "identified" and event["state_label"] == "Identified"
+    assert event["state"] == "identified"
+    assert event["state_label"] == "Identified"
     entry = event["html"]
     assert "We found a faulty switch." in entry
     assert f'id="u{event["id"]}"' in entry
@@ -118,7 +119,8 @@ def test_hostile_update_text_is_sanitised_in_the_stream(app, client, incident, s
     for event in events:
         checker = _Elements()
         checker.feed(event["html"])
-        assert "script" not in checker.tags and "iframe" not in checker.tags
+        assert "script" not in checker.tags
+        assert "iframe" not in checker.tags
         assert [a for a in checker.attrs if a[0].startswith("on")] == []
         assert [a for a in checker.attrs if (a[1] or "").strip().lower().startswith("javascript:")] == []
 

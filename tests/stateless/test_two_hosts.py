@@ -217,5 +217,6 @@ def test_live_updates_cross_hosts_through_redis(hosts):
     resp = staff.post(f"{b}{incident_path}/updates", {**fields, "state": "identified", "body": "A mast in Cardiff."})
     assert resp.status == 302
     listener.join(10)
-    assert received and "A mast in Cardiff." in received[0]["html"]
+    assert received
+    assert "A mast in Cardiff." in received[0]["html"]
     assert received[0]["state_label"] == "Identified"
