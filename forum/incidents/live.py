@@ -74,34 +74,54 @@ def _format(data: dict) -> str:
     return f"id: {data['id']}\nevent: update\ndata: {json.dumps(data)}\n\n"
 
 
-def stream(app: Flask, incident_id: int, missed: list[dict], *, listen: bool = True) -> Iterator[str]:
-    """The event stream: what was missed, then (``listen``) the channel until the time is up."""
+class Subscription:
+    """One open page's subscription to an incident's channel, taken *before* the
+    catch-up query so that nothing committed in between is lost."""
+
+    def __init__(self, app: Flask, incident_id: int):
+        self.incident_id = incident_id
+        self.pubsub = None
+        self.queue: queue.Queue | None = None
+        client = shared.redis_client(app)
+        if client is not None:
+            with app.app_context():
+                name = channel(incident_id)
+            self.pubsub = client.pubsub(ignore_subscribe_messages=True)
+            self.pubsub.subscribe(name)
+        else:
+            self.queue = queue.Queue()
+            with _LOCAL_GUARD:
+                _LOCAL.setdefault(incident_id, set()).add(self.queue)
+
+    def next(self, timeout: float) -> dict | None:
+        if self.pubsub is not None:
+            return _redis_next(self.pubsub, timeout)
+        return _queue_next(self.queue, timeout)
+
+    def close(self) -> None:
+        if self.pubsub is not None:
+            self.pubsub.close()
+            self.pubsub = None
+        if self.queue is not None:
+            with _LOCAL_GUARD:
+                _LOCAL.get(self.incident_id, set()).discard(self.queue)
+            self.queue = None
+
+
+def stream(app: Flask, subscription: Subscription | None, missed: list[dict]) -> Iterator[str]:
+    """The event stream: what was missed, then (with a subscription) the channel until
+    ``LIVE_STREAM_SECONDS`` are up. The response closes the subscription."""
     seconds = float(app.config["LIVE_STREAM_SECONDS"])
     yield f"retry: {RETRY_MS}\n\n"
     for data in missed:
         yield _format(data)
-    if not listen:
+    if subscription is None:
         return
+    seen = {data["id"] for data in missed}
     deadline = time.monotonic() + seconds
-    client = shared.redis_client(app)
-    if client is not None:
-        with app.app_context():
-            name = channel(incident_id)
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(name)
-        try:
-            yield from _relay(lambda timeout: _redis_next(pubsub, timeout), deadline)
-        finally:
-            pubsub.close()
-        return
-    q: queue.Queue = queue.Queue()
-    with _LOCAL_GUARD:
-        _LOCAL.setdefault(incident_id, set()).add(q)
-    try:
-        yield from _relay(lambda timeout: _queue_next(q, timeout), deadline)
-    finally:
-        with _LOCAL_GUARD:
-            _LOCAL.get(incident_id, set()).discard(q)
+    for chunk, data in _relay(subscription.next, deadline):
+        if data is None or data["id"] not in seen:
+            yield chunk
 
 
 def _redis_next(pubsub, timeout: float) -> dict | None:
@@ -122,12 +142,12 @@ def _queue_next(q: queue.Queue, timeout: float) -> dict | None:
         return None
 
 
-def _relay(next_message, deadline: float) -> Iterator[str]:
+def _relay(next_message, deadline: float) -> Iterator[tuple[str, dict | None]]:
     beat = time.monotonic() + HEARTBEAT_SECONDS
     while (now := time.monotonic()) < deadline:
         data = next_message(max(0.05, min(deadline, beat) - now))
         if data is not None:
-            yield _format(data)
+            yield _format(data), data
         if time.monotonic() >= beat:
-            yield ": keep-alive\n\n"
+            yield ": keep-alive\n\n", None
             beat = time.monotonic() + HEARTBEAT_SECONDS

@@ -123,13 +123,21 @@ def events(incident_id: int):
     incident = _load_or_404(incident_id)
     raw = (request.headers.get("Last-Event-ID") or request.args.get("after") or "").strip()
     after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
-    missed = [live.message(u) for u in queries.updates_after(incident, after)] if after is not None else []
-    if not incident.is_open and not missed:
-        return "", 204  # resolved: EventSource stops reconnecting
     app = current_app._get_current_object()
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return Response(live.stream(app, incident.id, missed, listen=incident.is_open), mimetype="text/event-stream",
-                    headers=headers)
+    subscription = live.Subscription(app, incident.id) if incident.is_open else None  # before the query
+    try:
+        missed = [live.message(u) for u in queries.updates_after(incident, after)] if after is not None else []
+    except Exception:
+        if subscription is not None:
+            subscription.close()
+        raise
+    if subscription is None and not missed:
+        return "", 204  # resolved: EventSource stops reconnecting
+    response = Response(live.stream(app, subscription, missed), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    if subscription is not None:
+        response.call_on_close(subscription.close)
+    return response
 
 
 @bp.route("/status/<id:incident_id>/updates", methods=["POST"])
