@@ -114,21 +114,24 @@ def hosts(tmp_path_factory, database_url):
     serve = ("from werkzeug.serving import run_simple; from forum import create_app; import sys; "
              "run_simple('127.0.0.1', int(sys.argv[1]), create_app(), threaded=True)")
     procs, urls = [], []
-    for _ in range(2):
+    logs = [tmp / f"host{i}.log" for i in range(2)]
+    for log in logs:
         port = _free_port()
-        procs.append(subprocess.Popen([sys.executable, "-c", serve, str(port)], cwd=ROOT, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with log.open("w") as err:  # the child keeps its own descriptor
+            procs.append(subprocess.Popen([sys.executable, "-c", serve, str(port)], cwd=ROOT, env=env,
+                                          stdout=subprocess.DEVNULL, stderr=err))
         urls.append(f"http://127.0.0.1:{port}")
     try:
-        for url in urls:
-            for _ in range(100):
+        for url, proc, log in zip(urls, procs, logs, strict=True):
+            deadline = time.monotonic() + 90  # a loaded 2-core machine starts an app slowly
+            while True:
                 try:
-                    urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                    urllib.request.urlopen(f"{url}/healthz", timeout=2)
                     break
                 except OSError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail(f"{url} did not start")
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"{url} did not start:\n{log.read_text()[-2000:]}")
+                    time.sleep(0.2)
         yield urls
     finally:
         for proc in procs:
