@@ -152,6 +152,12 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        import redis
+
+        client = redis.Redis.from_url(args.redis)
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
 
 
 if __name__ == "__main__":
