@@ -125,6 +125,24 @@ class DefaultConfig:
     #: Seconds those renders are cached (and the max-age given to front proxies).
     INCIDENT_PAGE_TTL = 15
 
+    # --- stateless hosts (forum/httpcache.py, forum/overload.py, forum/pagecache.py) ---
+    #: max-age of the ``public`` Cache-Control on a visitor's GET (no cookie, no form).
+    PUBLIC_MAX_AGE = 30
+    #: A request that waited this long in the load balancer's queue (``X-Request-Start``)
+    #: is served degraded: cached reader pages, cached or "busy" search. 0 turns it off.
+    OVERLOAD_QUEUE_MS = 500
+    #: Seconds a reader page is served from the shared cache while overloaded.
+    OVERLOAD_PAGE_TTL = 30
+    #: Seconds a visitor's search page is kept, to answer the same query when overloaded.
+    SEARCH_BUSY_CACHE_SECONDS = 300
+    #: The ``Retry-After`` of the "Search is busy" page (503).
+    SEARCH_BUSY_RETRY_AFTER = 60
+    #: The single-flight refresh lock expires after this many seconds (a killed worker).
+    SINGLE_FLIGHT_LOCK_SECONDS = 5
+    #: Seconds one live-update stream (``/status/<id>/events``) stays open; the browser
+    #: reconnects on its own (server-sent events).
+    LIVE_STREAM_SECONDS = 25
+
 
 def load_secret_key(instance_path: str) -> str:
     """Return the secret key kept in ``instance/secret_key``, creating it once.

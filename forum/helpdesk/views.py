@@ -189,11 +189,30 @@ def _profile_stats(user):
     return queries.profile_stats(user)
 
 
+class _LazyForms(dict):
+    """The topic page's help-desk forms, each built the first time a template uses it:
+    a form carries a CSRF token, and building one puts a session cookie on the
+    response, so a visitor's page (which shows none of them) stays cookie-free and
+    publicly cacheable (forum/httpcache.py)."""
+
+    _BUILDERS = {
+        "action": EmptyForm,
+        "subscription": EmptyForm,
+        "satisfaction": lambda: forms.SatisfactionForm(),
+        "resolve": lambda: forms.ResolveForAskerForm(formdata=None),
+        "label": lambda: forms.IssueLabelForm(formdata=None),
+    }
+
+    def __missing__(self, key):
+        if key not in self._BUILDERS:
+            raise KeyError(key)
+        value = self[key] = self._BUILDERS[key]()
+        return value
+
+
 @bp.app_template_global("helpdesk_forms")
 def _forms():
-    action = EmptyForm()
-    return {"action": action, "satisfaction": forms.SatisfactionForm(), "subscription": action,
-            "resolve": forms.ResolveForAskerForm(formdata=None), "label": forms.IssueLabelForm(formdata=None)}
+    return _LazyForms()
 
 
 bp.add_app_template_global(STATE_LABELS, "case_state_labels")

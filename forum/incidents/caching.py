@@ -12,6 +12,7 @@ signed-in member always gets a fresh render with their own header and state.
 from __future__ import annotations
 
 import uuid
+from functools import wraps
 
 from flask import current_app, g, request, session
 from flask_login import current_user
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from forum.aftercommit import after_commit
 from forum.extensions import cache, db
+from forum.pagecache import single_flight
 
 BANNER_KEY = "incidents:open"
 LINKS_KEY = "incidents:topic-links"
@@ -31,9 +33,10 @@ PUBLIC_ENDPOINTS = (*CACHED_ENDPOINTS, "incidents.status_feed", "incidents.incid
 
 
 def open_incidents() -> list[dict]:
-    """The open incidents for the banner, newest first: one small query, cached briefly."""
-    data = cache.get(BANNER_KEY)
-    if data is None:
+    """The open incidents for the banner, newest first: one small query, cached briefly
+    (every page shows the banner, so one worker refreshes it: single-flight)."""
+
+    def load():
         from forum.models import Incident
 
         rows = db.session.execute(
@@ -42,15 +45,16 @@ def open_incidents() -> list[dict]:
             .order_by(Incident.id.desc())
             .limit(5)
         )
-        data = [{"id": r.id, "title": r.title, "state": r.state, "last_update_at": r.last_update_at} for r in rows]
-        cache.set(BANNER_KEY, data, timeout=current_app.config["INCIDENT_BANNER_TTL"])
-    return data
+        return [{"id": r.id, "title": r.title, "state": r.state, "last_update_at": r.last_update_at} for r in rows]
+
+    if "incidents_banner" not in g:  # once per request, however many templates ask
+        g.incidents_banner = single_flight(BANNER_KEY, load, ttl=float(current_app.config["INCIDENT_BANNER_TTL"]))
+    return g.incidents_banner
 
 
 def topic_links() -> dict[int, dict]:
     """topic id -> the incident it is linked to, for the notice on topic pages."""
-    data = cache.get(LINKS_KEY)
-    if data is None:
+    def load():
         from forum.models import Incident, IncidentTopic
 
         rows = db.session.execute(
@@ -58,9 +62,9 @@ def topic_links() -> dict[int, dict]:
                 Incident, Incident.id == IncidentTopic.incident_id
             )
         )
-        data = {r.topic_id: {"incident_id": r.id, "title": r.title, "kind": r.kind} for r in rows}
-        cache.set(LINKS_KEY, data, timeout=300)
-    return data
+        return {r.topic_id: {"incident_id": r.id, "title": r.title, "kind": r.kind} for r in rows}
+
+    return single_flight(LINKS_KEY, load, ttl=300)
 
 
 def incident_link_for_topic(topic) -> dict | None:
@@ -109,25 +113,27 @@ def _cacheable(rv) -> bool:
 
 
 def cached_page(app, view):
-    """Wrap ``view`` with Flask-Caching's view cache, keyed by the incident generation."""
-    return cache.cached(
-        timeout=app.config["INCIDENT_PAGE_TTL"],
-        key_prefix=_page_key,
-        unless=bypass_page_cache,
-        response_filter=_cacheable,
-    )(view)
+    """Cache ``view``'s anonymous renders, keyed by the incident generation; an expired
+    render is refreshed by one worker while the others serve the stale copy
+    (:func:`forum.pagecache.single_flight`)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if bypass_page_cache():
+            return view(*args, **kwargs)
+        return single_flight(_page_key(), lambda: view(*args, **kwargs),
+                             ttl=float(current_app.config["INCIDENT_PAGE_TTL"]), cacheable=_cacheable)
+
+    return wrapper
 
 
 def set_cache_headers(response):
-    """Honest Cache-Control for a front proxy: public with max-age for anonymous
-    renders while incident mode caches them; private/no-store for signed-in members."""
+    """The core (forum/httpcache.py) decides public or private; while an incident is
+    open a visitor's home and status pages (and the feeds, always) are kept only
+    ``INCIDENT_PAGE_TTL`` seconds by a front proxy (they change fast). Runs after the core's hook (registered earlier, so called later)."""
     if request.endpoint not in PUBLIC_ENDPOINTS or request.method != "GET":
         return response
-    response.vary.add("Cookie")
-    if _private_request() or response.status_code != 200:
-        response.headers["Cache-Control"] = "private, no-store"
-    elif request.endpoint in CACHED_ENDPOINTS and not open_incidents():
-        response.headers["Cache-Control"] = "no-cache"
-    else:
+    live = request.endpoint not in CACHED_ENDPOINTS or open_incidents()
+    if response.status_code == 200 and response.cache_control.public and live:
         response.headers["Cache-Control"] = f"public, max-age={current_app.config['INCIDENT_PAGE_TTL']}"
     return response

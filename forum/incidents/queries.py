@@ -113,3 +113,20 @@ def recent_updates(limit: int = 50, incident: Incident | None = None) -> list[In
     if incident is not None:
         stmt = stmt.where(IncidentUpdate.incident_id == incident.id)
     return list(db.session.scalars(stmt.order_by(IncidentUpdate.id.desc()).limit(limit)))
+
+
+#: The most a reconnecting live stream catches up on (older ones: reload the page).
+MISSED_MAX = 50
+
+
+def updates_after(incident: Incident, after_id: int) -> list[IncidentUpdate]:
+    """Updates newer than ``after_id``, oldest first, for a reconnecting live stream."""
+    return list(
+        db.session.scalars(
+            select(IncidentUpdate)
+            .where(IncidentUpdate.incident_id == incident.id, IncidentUpdate.id > after_id)
+            .options(joinedload(IncidentUpdate.author), selectinload(IncidentUpdate.revisions))
+            .order_by(IncidentUpdate.id)
+            .limit(MISSED_MAX)
+        )
+    )

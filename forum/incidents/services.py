@@ -11,6 +11,7 @@ from forum import actions, markup
 from forum.admin.services import create_category
 from forum.audit import record_staff_action
 from forum.extensions import db
+from forum.incidents import live
 from forum.incidents.caching import invalidate_after_commit
 from forum.models import (
     AffectedReport,
@@ -146,6 +147,7 @@ def post_update(incident: Incident, *, actor: User, state: str, body: str) -> In
     db.session.flush()
     _notify_followers(incident, actor=actor, text=f"{STATE_LABELS[state]}: new update on “{incident.title}”")
     invalidate_after_commit()
+    live.publish_after_commit(update)
     return update
 
 
@@ -190,6 +192,7 @@ def resolve_incident(incident: Incident, *, actor: User, summary: str) -> Incide
     db.session.flush()
     _notify_followers(incident, actor=actor, text=f"Resolved: “{incident.title}”")
     invalidate_after_commit()
+    live.publish_after_commit(update)
     return update
 
 

@@ -13,8 +13,9 @@ from forum import idempotency
 from forum.actions import action
 from forum.extensions import db, limiter
 from forum.forms import EmptyForm
-from forum.incidents import bp, feeds, forms, queries, services
+from forum.incidents import bp, feeds, forms, live, queries, services
 from forum.models import Topic
+from forum.pagecache import reader_page
 from forum.permissions import (
     can_follow_incident,
     can_link_topic_to_incident,
@@ -44,6 +45,7 @@ def _status(form) -> int:
 
 
 @bp.route("/status")
+@reader_page
 def status():
     """Open incidents and the history of past ones."""
     page_no = page_arg()
@@ -109,9 +111,33 @@ def _render_incident(incident, *, update_form=None, link_form=None, status: int 
 
 
 @bp.route("/status/<id:incident_id>")
+@reader_page
 def view_incident(incident_id: int):
     """An incident: state, pinned summary, timeline, affected counter and linked topics."""
     return _render_incident(_load_or_404(incident_id))
+
+
+@bp.route("/status/<id:incident_id>/events")
+def events(incident_id: int):
+    """Server-sent events: an open incident's new updates, for its open pages (live.py)."""
+    incident = _load_or_404(incident_id)
+    raw = (request.headers.get("Last-Event-ID") or request.args.get("after") or "").strip()
+    after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+    app = current_app._get_current_object()
+    subscription = live.Subscription(app, incident.id) if incident.is_open else None  # before the query
+    try:
+        missed = [live.message(u) for u in queries.updates_after(incident, after)] if after is not None else []
+    except Exception:
+        if subscription is not None:
+            subscription.close()
+        raise
+    if subscription is None and not missed:
+        return "", 204  # resolved: EventSource stops reconnecting
+    response = Response(live.stream(app, subscription, missed), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    if subscription is not None:
+        response.call_on_close(subscription.close)
+    return response
 
 
 @bp.route("/status/<id:incident_id>/updates", methods=["POST"])

@@ -109,9 +109,15 @@ def view_event(slug: str):
         state=services.effective_state(event, now), labels=QA_STATE_LABELS,
         countdown=queries.countdown(event, services.effective_state(event, now), now),
         accepting=services.accepting_questions(event, now),
-        question_form=forms.QuestionForm(), vote_form=forms.VoteForm(), reason_form=forms.ReasonForm(),
-        merge_form=forms.MergeForm(), transition_form=forms.TransitionForm(), empty_form=EmptyForm(),
+        **(_event_forms() if current_user.is_authenticated else {}),
     )
+
+
+def _event_forms() -> dict:
+    """The session page's forms, for signed-in viewers only: a form's CSRF token starts
+    a session, and a visitor's page must stay cookie-free (publicly cacheable)."""
+    return {"question_form": forms.QuestionForm(), "vote_form": forms.VoteForm(), "reason_form": forms.ReasonForm(),
+            "merge_form": forms.MergeForm(), "transition_form": forms.TransitionForm(), "empty_form": EmptyForm()}
 
 
 @bp.route("/ask/<slug>/question", methods=["GET", "POST"])

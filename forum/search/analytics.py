@@ -39,11 +39,16 @@ def normalise(q: str) -> str:
     return " ".join(vocabulary.words(q))[:256]
 
 
-def session_hash() -> str:
+def session_hash(*, start: bool = False) -> str:
     """A hash of a random value kept in this browser session's cookie (no user id)."""
     sid = session.get(_SESSION_KEY)
     if not sid:
-        sid = session[_SESSION_KEY] = secrets.token_hex(8)
+        sid = secrets.token_hex(8)
+        # A visitor without a session keeps none on the search page, which sets no cookie
+        # (it may be cached publicly): each of their searches counts on its own. The
+        # live suggestions (``start``: JSON, no-store) start one to merge keystrokes.
+        if session or start:
+            session[_SESSION_KEY] = sid
     secret = str(current_app.config.get("SECRET_KEY", ""))
     return hashlib.blake2b(f"{secret}:{sid}".encode(), digest_size=8).hexdigest()
 

@@ -6,14 +6,28 @@ import re
 import time as clock
 from datetime import date, datetime, time
 
-from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from forum import overload
 from forum.actions import ActionError, action
-from forum.extensions import csrf, db
+from forum.extensions import cache, csrf, db
 from forum.forms import EmptyForm
 from forum.models import SearchSynonym, Topic
+from forum.pagecache import mark_for_member
 from forum.permissions import can_manage_search_synonyms, can_view_staff_pages, require
 from forum.search import analytics, bp, forms, indexer, queries, services, vocabulary
 from forum.search.index import BadQuery, Filters, SearchUnavailable
@@ -41,9 +55,27 @@ def _date(name: str, *, end: bool = False) -> datetime | None:
     return datetime.combine(day, time.max if end else time.min)
 
 
+def _busy_key() -> str:
+    return "search-page:" + request.full_path
+
+
+def _busy_answer():
+    """Overloaded: the same query's recent visitor page from the shared cache, else a
+    clear "Search is busy" page (503, Retry-After). Never runs a search."""
+    g.forum_signed_in_reader = current_user.is_authenticated
+    html = cache.get(_busy_key())
+    if isinstance(html, str):
+        return mark_for_member(html)
+    retry = int(current_app.config["SEARCH_BUSY_RETRY_AFTER"])
+    return render_template("search/busy.html", q=queries.clean_query(request.args.get("q", "")), retry=retry), 503, {
+        "Retry-After": str(retry)}
+
+
 @bp.route("/search")
 def search():
     """Search topics, replies and answered Q&A questions."""
+    if request.args.get("q") and overload.is_overloaded():
+        return _busy_answer()
     q = queries.clean_query(request.args.get("q", ""))
     args = {
         "resolved": request.args.get("resolved") == "1",
@@ -115,6 +147,9 @@ def search():
         suggestion=suggestion, error=error, degraded=degraded, truncated=len(request.args.get("q", "")) > queries.QUERY_MAX,
         pings=pings,
     ), status)
+    if status == 200 and q and not degraded and not current_user.is_authenticated and not session:
+        # Kept to answer the same query while the forum is overloaded (forum/overload.py).
+        cache.set(_busy_key(), response.get_data(as_text=True), timeout=int(current_app.config["SEARCH_BUSY_CACHE_SECONDS"]))
     if key:
         filters = ",".join(k if v is True else f"{k}={v}" for k, v in args.items()
                            if v and k != "sort" and not (k == "type" and not v))
@@ -164,7 +199,7 @@ def similar():
     if len(title) >= 3 and not degraded:
         analytics.record_later(response, key=analytics.new_key(), source="suggest", query=analytics.normalise(title),
                                result_count=len(items), latency_ms=int((clock.perf_counter() - started) * 1000),
-                               session_hash=analytics.session_hash())
+                               session_hash=analytics.session_hash(start=True))
     return response
 
 

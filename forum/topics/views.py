@@ -8,6 +8,7 @@ from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
 from forum.models.cases import ISSUE_LABELS
+from forum.pagecache import reader_page
 from forum.permissions import can_create_topic, can_pin_topic, can_quote_post, can_reply_to_topic, require
 from forum.search import queries as search_queries
 from forum.topics import bp, forms, listing, queries, reading, services, viewcounts
@@ -48,6 +49,7 @@ def _load_category_or_404(slug: str):
 
 
 @bp.route("/")
+@reader_page
 def index():
     """Home: ask a question, network status, the boards, popular solved topics, the latest activity."""
     return render_template(
@@ -58,6 +60,7 @@ def index():
 
 
 @bp.route("/c/<slug>")
+@reader_page
 def view_category(slug: str):
     """A board's topics, pinned first, then by last activity."""
     category = _load_category_or_404(slug)
@@ -102,6 +105,7 @@ def new_topic(slug: str):
 
 @bp.route("/t/<id:topic_id>")
 @bp.route("/t/<id:topic_id>-<slug>")
+@reader_page
 def view_topic(topic_id: int, slug: str | None = None):
     """A topic with one page of its threaded replies."""
     topic = _load_topic_or_404(topic_id)
@@ -121,8 +125,10 @@ def view_topic(topic_id: int, slug: str | None = None):
         read_mark=read_mark,
         first=first,
         page=page,
-        reply_form=forms.ReplyForm(),
-        pin_form=forms.PinForm(),
+        # Forms (and their CSRF tokens, which start a session) only for viewers who
+        # can use them: a visitor's page sets no cookie and may be cached publicly.
+        reply_form=forms.ReplyForm() if can_reply_to_topic(current_user, topic) else None,
+        pin_form=forms.PinForm() if can_pin_topic(current_user, topic) else None,
     )
 
 

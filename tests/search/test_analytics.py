@@ -39,8 +39,20 @@ def test_a_search_is_recorded_after_the_response(app, client, topics):
     client.get("/search", query_string={"q": "roaming"}).close()
     events = _events(app)
     assert events[1][1:4] == ("roaming", "", 2)
-    assert events[1][5] == sess  # same browser session, same hash; no user id anywhere
+    # A visitor without a session is given none (the page stays cookie-free and publicly
+    # cacheable): each of their searches has its own hash.
+    assert events[1][5] != sess
+    assert "Set-Cookie" not in client.get("/search", query_string={"q": "roaming"}).headers
     assert not hasattr(SearchEvent, "user_id")
+
+
+def test_a_browser_session_keeps_one_hash(app, client, topics):
+    with client.session_transaction() as sess:
+        sess["seen"] = 1  # a browser that already has a session (signed in, or a form seen)
+    client.get("/search", query_string={"q": "roaming"}).close()
+    client.get("/search", query_string={"q": "roaming charges"}).close()
+    first, second = _events(app)
+    assert first[5] == second[5]  # same browser session, same hash; no user id anywhere
 
 
 def test_a_click_is_recorded_with_its_rank(app, client, topics):
