@@ -76,6 +76,10 @@ class DefaultConfig:
     JOBS_STALE_SECONDS = 300
     #: Finished job rows are deleted by the sweep after this many days.
     JOBS_KEEP_DAYS = 7
+    #: Extra modules the worker imports (tasks of plug-ins, the tests' slow tasks).
+    JOBS_IMPORTS: list[str] = []
+    #: Celery remote control (`celery inspect`); it adds a pidbox queue per worker.
+    JOBS_REMOTE_CONTROL = True
     RATELIMIT_ENABLED = True
     RATELIMIT_AUTH = "20 per minute"
     #: Failed sign-ins for one account, from any address; several windows, so the wait grows.

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from forum.accounts.validation import username_key
 from forum.actions import cli_action
-from forum.jobqueue import periodic
 from forum.extensions import db
 from forum.helpdesk import cases, helpdesk_cli, services
+from forum.jobqueue import periodic
 from forum.models import User
 
 

@@ -50,6 +50,8 @@ def _make(flask_app: Flask, url: str) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule=_beat_schedule(flask_app),
         timezone="UTC",
+        imports=list(cfg["JOBS_IMPORTS"] or ()),
+        worker_enable_remote_control=bool(cfg["JOBS_REMOTE_CONTROL"]),
     )
 
     @celery.task(name=RUN, bind=True, max_retries=None)

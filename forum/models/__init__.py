@@ -6,7 +6,6 @@ from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.idempotency import SubmissionRecord
-from forum.models.jobs import JobOutbox
 from forum.models.incidents import (
     AffectedReport,
     Incident,
@@ -15,6 +14,7 @@ from forum.models.incidents import (
     IncidentUpdate,
     IncidentUpdateRevision,
 )
+from forum.models.jobs import JobOutbox
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification

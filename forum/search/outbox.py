@@ -12,8 +12,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from forum import signals
-from forum import jobqueue
+from forum import jobqueue, signals
 from forum.aftercommit import transaction_state
 from forum.extensions import db
 from forum.models import Answer, Post, Question, SearchOutbox
