@@ -36,7 +36,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from forum.aftercommit import after_commit, transaction_state
+from forum.aftercommit import _STATE, after_commit, transaction_state
 from forum.extensions import db
 from forum.models.base import utcnow
 from forum.models.jobs import JobOutbox
@@ -98,7 +98,7 @@ def enqueue_at_commit(task: str, build: Callable[[], dict | None], *, key: str |
 
 @event.listens_for(Session, "before_commit")
 def _build_at_commit(session: Session) -> None:
-    builders = session.info.get("forum_transaction_state", {}).pop(_BUILDERS, None)
+    builders = session.info.get(_STATE, {}).pop(_BUILDERS, None)  # transaction_state() without opening one
     for task, build, key in builders or ():
         payload = build()
         if payload is not None:

@@ -174,3 +174,28 @@ def test_a_worker_killed_mid_task_mails_exactly_once(app, make_user, worker):
     assert len(read_outbox(app)) == 1
     with app.app_context():
         assert db.session.scalar(select(Notification)).emailed_at is not None
+
+
+def test_a_crash_between_commit_and_relay_is_relayed_by_the_sweep(app, make_user, worker):
+    """The web process died right after its commit: nothing reached the broker. The
+    sweep (beat's `jobs.sweep`) sends the row, and the worker mails once."""
+    from datetime import timedelta
+
+    from forum.jobs import relay
+    from forum.models.base import utcnow
+
+    user = make_user("ann")
+    saved = app.extensions["forum_jobs_relay"]
+    app.extensions["forum_jobs_relay"] = lambda app, ids: None  # the crash
+    try:
+        _notify(app, user["id"])
+    finally:
+        app.extensions["forum_jobs_relay"] = saved
+    time.sleep(0.5)
+    assert _job_states(app) == {"notify.fanout": ["pending"]}
+    assert read_outbox(app) == []
+    with app.app_context():
+        assert relay.sweep(now=utcnow() + timedelta(seconds=30))["relayed"] == 1
+    [msg] = _wait(lambda: read_outbox(app), what="the mail")
+    assert msg["To"] == "ann@example.test"
+    _wait(lambda: _job_states(app) == {"notify.fanout": ["done"], "mail.send": ["done"]}, what="the jobs to finish")
