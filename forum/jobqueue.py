@@ -132,13 +132,13 @@ def run(row_id: int) -> str:
         session.rollback()
         return "skipped"
     fn = TASKS.get(row.task)
+    if row.relayed_at is None:
+        row.relayed_at = utcnow()  # run in-process: relayed and run in one commit
     try:
         if fn is None:
             raise LookupError(f"no job registered as {row.task!r} in this process")
         fn(**row.payload)
         row.done_at = utcnow()
-        if row.relayed_at is None:
-            row.relayed_at = row.done_at
         session.commit()
         return "done"
     except Exception as exc:  # counted on the row; the caller retries with backoff
@@ -154,6 +154,8 @@ def _record_failure(row_id: int, exc: BaseException) -> str:
         session.rollback()
         return "skipped"
     row.attempts = (row.attempts or 0) + 1
+    if row.relayed_at is None:  # the sweep retries it after JOBS_STALE_SECONDS
+        row.relayed_at = utcnow()
     row.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
     dead = row.attempts >= current_app.config["JOBS_MAX_ATTEMPTS"]
     if dead:

@@ -25,8 +25,7 @@ def relay(app: Flask, ids: list[int]) -> None:
             _publish(ids)
             return
         for row_id in ids:
-            _mark_relayed([row_id])
-            jobqueue.run(row_id)
+            jobqueue.run(row_id)  # sets relayed_at with done_at, in the job's own commit
 
 
 def _mark_relayed(ids: list[int]) -> None:
