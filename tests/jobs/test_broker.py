@@ -97,6 +97,12 @@ class Worker:
                 conn.default_channel.queue_delete(self.queue)
             except Exception:  # noqa: S110 - best effort: the queue may not exist
                 pass
+        if self.app.config["BROKER_URL"].startswith("redis"):  # kombu keeps the queue's bindings
+            import redis
+
+            client = redis.Redis.from_url(self.app.config["BROKER_URL"])
+            client.delete(f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
+            client.close()
 
 
 @pytest.fixture(scope="module")
