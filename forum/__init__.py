@@ -72,6 +72,7 @@ FEATURES = (
     "incidents",
     "qa_events",
     "search",
+    "jobs",
 )
 
 

@@ -68,6 +68,25 @@ class DefaultConfig:
     QA_ARCHIVE_AFTER_DAYS = 14
 
     REDIS_URL = None
+    #: Celery broker for background jobs (redis://... or amqp://...); unset: jobs run
+    #: in-process after the commit (forum/jobs, forum.jobqueue).
+    BROKER_URL = None
+    #: The Celery queue the jobs go to (prefix it per deployment on a shared broker).
+    JOBS_QUEUE = "forum"
+    #: A job that failed this many times is a dead letter (/admin/jobs).
+    JOBS_MAX_ATTEMPTS = 5
+    #: Retry delay after the n-th failure: this many seconds * 2**(n-1), at most an hour.
+    JOBS_BACKOFF_SECONDS = 10
+    #: Redis broker: an unacknowledged job is handed out again after this many seconds.
+    JOBS_VISIBILITY_TIMEOUT = 3600
+    #: The sweep relays rows left unrelayed, or relayed and unfinished, for this long.
+    JOBS_STALE_SECONDS = 300
+    #: Finished job rows are deleted by the sweep after this many days.
+    JOBS_KEEP_DAYS = 7
+    #: Extra modules the worker imports (tasks of plug-ins, the tests' slow tasks).
+    JOBS_IMPORTS: list[str] = []
+    #: Celery remote control (`celery inspect`); it adds a pidbox queue per worker.
+    JOBS_REMOTE_CONTROL = True
     RATELIMIT_ENABLED = True
     RATELIMIT_AUTH = "20 per minute"
     #: Failed sign-ins for one account, from any address; several windows, so the wait grows.

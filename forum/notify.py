@@ -1,8 +1,9 @@
 """The one place notifications are created (core: every feature may call it).
 
-Features call :func:`notify` inside their transaction; nothing is written until that
-transaction commits, and a rollback drops the notifications with it. After the commit
-they are written in one short transaction of their own. A notification never goes to
+Features call :func:`notify` inside their transaction; the transaction writes one
+``notify.fanout`` job (``forum.jobqueue``) at its commit, and a rollback drops it. The job
+writes the notifications in one short transaction of its own (in-process after the
+commit, or on a worker with ``FORUM_BROKER_URL``). A notification never goes to
 the user who caused it.
 
 One action, one notification: the transaction is the action, and within it each user
@@ -18,14 +19,14 @@ per category whether it is emailed at once, in the daily digest or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum.aftercommit import after_commit, transaction_state
+from forum.aftercommit import transaction_state
 from forum.extensions import db
+from forum.jobqueue import enqueue_at_commit, job
 from forum.models import Notification, User
 from forum.models.base import utcnow
 
@@ -104,8 +105,7 @@ def notify(
     pending: list[_Pending] | None = state.get(_KEY)
     if pending is None:
         pending = state[_KEY] = []
-        app = current_app._get_current_object()
-        after_commit(lambda: _write(app, pending))
+        enqueue_at_commit("notify.fanout", lambda: _payload(pending))
     positions: dict[tuple, int] = state.setdefault(_KEY + "_index", {})
     actor_id = actor.id if actor is not None else None
     topic_id = topic if isinstance(topic, int) or topic is None else topic.id
@@ -128,33 +128,62 @@ def notify(
             old.text = old.grouped_text(old.count) if old.grouped_text else old.text
 
 
-def _write(app, pending: list[_Pending]) -> None:
+#: Stands for the count in a grouped text carried in a job's JSON payload.
+_COUNT = "\x00count\x00"
+
+
+def _payload(pending: list[_Pending]) -> dict | None:
+    """The ``notify.fanout`` job's payload: the pending notifications as JSON (a grouped
+    text becomes a template with :data:`_COUNT` for the number)."""
+    if not pending:
+        return None
+    items = []
+    for p in pending:
+        item = asdict(p)
+        item["grouped_text"] = p.grouped_text(_COUNT) if p.grouped_text else None
+        items.append(item)
+    return {"items": items}
+
+
+def _grouped(template: str | None):
+    return (lambda n: template.replace(_COUNT, str(n))) if template else None
+
+
+@job("notify.fanout")
+def fanout(*, items: list[dict]) -> None:
+    """The ``notify.fanout`` job: store the action's notifications (grouped ones
+    counted into the member's unread one), then run the delivery hooks (email), all in
+    the job's transaction."""
+    pending = [_Pending(**{**item, "grouped_text": _grouped(item.get("grouped_text"))}) for item in items]
+    _write(db.session, pending)
+
+
+def _write(s: Session, pending: list[_Pending]) -> None:
     if not pending:
         return
-    with app.app_context(), Session(db.engine) as s, s.begin():
-        created: list[Notification] = []
-        for p in pending:
-            if p.group_key:
-                existing = s.scalar(
-                    select(Notification).where(
-                        Notification.user_id == p.user_id,
-                        Notification.group_key == p.group_key,
-                        Notification.read_at.is_(None),
-                    )
+    created: list[Notification] = []
+    for p in pending:
+        if p.group_key:
+            existing = s.scalar(
+                select(Notification).where(
+                    Notification.user_id == p.user_id,
+                    Notification.group_key == p.group_key,
+                    Notification.read_at.is_(None),
                 )
-                if existing is not None:
-                    existing.count += p.count
-                    existing.text = p.grouped_text(existing.count) if p.grouped_text else p.text
-                    existing.created_at = utcnow()
-                    existing.emailed_at = None
-                    created.append(existing)
-                    continue
-            note = Notification(
-                user_id=p.user_id, kind=p.kind, text=p.text, url=p.url, actor_id=p.actor_id, group_key=p.group_key,
-                topic_id=p.topic_id, category=p.category, count=p.count,
             )
-            s.add(note)
-            created.append(note)
-        s.flush()
-        for hook in delivery_hooks:
-            hook(s, created)
+            if existing is not None:
+                existing.count += p.count
+                existing.text = p.grouped_text(existing.count) if p.grouped_text else p.text
+                existing.created_at = utcnow()
+                existing.emailed_at = None
+                created.append(existing)
+                continue
+        note = Notification(
+            user_id=p.user_id, kind=p.kind, text=p.text, url=p.url, actor_id=p.actor_id, group_key=p.group_key,
+            topic_id=p.topic_id, category=p.category, count=p.count,
+        )
+        s.add(note)
+        created.append(note)
+    s.flush()
+    for hook in delivery_hooks:
+        hook(s, created)

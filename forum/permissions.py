@@ -505,6 +505,15 @@ def can_view_account_deletions(user: User | None, obj: Any = None) -> bool:
 PREDICATES.update({f.__name__: f for f in (can_delete_own_account, can_view_account_deletions)})
 
 
+# Only administrators see the background jobs that kept failing (their errors may name
+# addresses and internals) and send them round again.
+def can_manage_jobs(user: User | None, obj: Any = None) -> bool:
+    return _is_admin(user)
+
+
+PREDICATES["can_manage_jobs"] = can_manage_jobs
+
+
 # --- helpdesk staff tools (internal notes, saved replies, assignment, private cases) ---
 
 

@@ -17,6 +17,7 @@ from forum.accounts import services as account_services
 from forum.extensions import db
 from forum.mail import build_message, deliver, outbox_dir, queue_mail
 from forum.models import User
+from forum.models.jobs import JobOutbox
 from tests.accounts.helpers import cheap_scrypt
 from tests.conftest import PASSWORD, csrf_token, read_outbox
 
@@ -218,5 +219,10 @@ def test_smtp_failure_keeps_the_account_and_is_logged(app, client, monkeypatch, 
     assert resp.status_code == 302  # the committed account is not undone by the mail
     with app.app_context():
         assert db.session.scalar(select(User.username)) == "jess"
-    assert any("after-commit callback" in r.getMessage() for r in caplog.records)
+        # The mail job is kept with its error, to be retried (forum.jobqueue).
+        job = db.session.scalar(select(JobOutbox).where(JobOutbox.task == "mail.send"))
+        assert job.attempts == 1
+        assert job.done_at is None
+        assert "Connection refused" in job.last_error
+    assert any("job" in r.getMessage() and "mail.send" in r.getMessage() for r in caplog.records)
     assert outbox_files(app) == []

@@ -9,6 +9,7 @@ from forum.accounts.validation import username_key
 from forum.actions import cli_action
 from forum.extensions import db
 from forum.helpdesk import cases, helpdesk_cli, services
+from forum.jobqueue import periodic
 from forum.models import User
 
 
@@ -41,3 +42,10 @@ def auto_resolve(now_text: str | None) -> None:
     with cli_action():
         reminded, resolved = cases.auto_resolve(now)
     click.echo(f"Reminded {reminded} asker{'s' if reminded != 1 else ''}; resolved {resolved} topic{'s' if resolved != 1 else ''}.")
+
+
+@periodic("helpdesk.auto_resolve")
+def auto_resolve_periodic() -> str:
+    """Celery beat's run of the case lifecycle (hourly; it only acts on what is due)."""
+    reminded, resolved = cases.auto_resolve(None)
+    return f"reminded {reminded}, resolved {resolved}"

@@ -14,6 +14,7 @@ from forum.models.incidents import (
     IncidentUpdate,
     IncidentUpdateRevision,
 )
+from forum.models.jobs import JobOutbox
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
@@ -38,6 +39,7 @@ from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, 
 
 __all__ = [
     "Upload",
+    "JobOutbox",
     "AccountDeletion",
     "AccountEvent",
     "FORMER_MEMBER",

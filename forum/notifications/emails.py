@@ -8,12 +8,15 @@ in the body and in the ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers.
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app, has_request_context, request
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
-from forum.mail import build_message, deliver, queue_mail
+from forum.jobqueue import periodic
+from forum.mail import queue_mail
 from forum.models import EmailPreference, Notification, User
 from forum.models.base import utcnow
 from forum.notifications import preferences
@@ -53,7 +56,8 @@ def _footer(user_id: int, kind: str) -> str:
 
 def deliver_immediately(session: Session, notes: list[Notification]) -> None:
     """Delivery hook (see ``forum.notify.delivery_hooks``): mail each new notification
-    whose category the member gets ``immediate``ly, once its row is committed."""
+    whose category the member gets ``immediate``ly: a ``mail.send`` job each, written
+    in the fan-out's transaction."""
     pending = [n for n in notes if n.emailed_at is None]
     if not pending:
         return
@@ -65,7 +69,6 @@ def deliver_immediately(session: Session, notes: list[Notification]) -> None:
         .where(Notification.id.in_(ids), User.email_verified_at.is_not(None), preferences.mode_column() == "immediate")
     ).all()
     users = {note_id: user for note_id, user in rows}
-    messages = []
     now = utcnow()
     for note in pending:
         user = users.get(note.id)
@@ -73,20 +76,11 @@ def deliver_immediately(session: Session, notes: list[Notification]) -> None:
             continue
         body = f"Hello {user.shown_name},\n\n{note.text}\n\n{absolute(note.url)}" + _footer(user.id, note.category)
         subject = " ".join(f"[{_brand()}] {note.text}".split())[:200]  # no newlines in a header
-        messages.append(build_message(user.email, subject, body, headers=unsubscribe_headers(user.id, note.category)))
+        # A mail.send job in the fan-out's transaction: it exists exactly when the
+        # notification (and its emailed_at) does, and runs once.
+        queue_mail(user.email, subject, body, headers=unsubscribe_headers(user.id, note.category),
+                   key=f"notification-mail:{note.id}:{note.count}:{uuid.uuid4().hex[:8]}")
         note.emailed_at = now
-    if messages:
-        app = current_app._get_current_object()
-
-        def _send(_session) -> None:
-            with app.app_context():
-                for msg in messages:
-                    try:
-                        deliver(msg)
-                    except Exception:  # one bad address must not stop the others
-                        app.logger.exception("notification email to %s failed", msg["To"])
-
-        event.listen(session, "after_commit", _send, once=True)
 
 
 def send_digests() -> int:
@@ -128,3 +122,9 @@ def send_digests() -> int:
         sent += 1
     db.session.flush()
     return sent
+
+
+@periodic("notifications.send_digests")
+def send_digests_periodic() -> int:
+    """Celery beat's daily digest run (``forum notifications send-digests`` for cron)."""
+    return send_digests()

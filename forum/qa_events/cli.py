@@ -3,6 +3,7 @@
 import click
 
 from forum.actions import cli_action
+from forum.jobqueue import periodic
 from forum.models.qa_events import QA_STATE_LABELS
 from forum.qa_events import qa_events_cli, services
 
@@ -26,3 +27,9 @@ def tick_command() -> None:
 def close_expired_command() -> None:
     """The same as ``tick`` (run it from cron every minute or so)."""
     _tick()
+
+
+@periodic("qa_events.tick")
+def tick_periodic() -> int:
+    """Celery beat's run of the clock (every minute; ``forum qa-events tick`` for cron)."""
+    return len(services.tick())

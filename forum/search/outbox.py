@@ -1,5 +1,6 @@
 """The search outbox: every change that affects search writes a row in the same
-transaction (signal receivers below), and the indexer applies it after the commit.
+transaction (signal receivers below), and the indexer applies it after the commit
+(a ``search.drain`` job, ``forum.jobqueue``).
 
 Row kinds: ``topic`` (the topic document), ``post`` (one reply), ``tree`` (a topic and
 all its replies, e.g. after a move or a change of resolved state), ``qa`` (a Q&A
@@ -7,11 +8,12 @@ question). The indexer reads the current state, so a rollback simply drops the r
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from forum import signals
-from forum.aftercommit import after_commit, transaction_state
+from forum import jobqueue, signals
+from forum.aftercommit import transaction_state
 from forum.extensions import db
 from forum.models import Answer, Post, Question, SearchOutbox
 
@@ -28,18 +30,28 @@ def enqueue(doc_type: str, doc_id: int | None, action: str = "index") -> None:
     key = (doc_type, doc_id, action)
     if key in keys:
         return
-    if not keys:
-        after_commit(_wake)
+    if not keys and current_app.config.get("SEARCH_INLINE_INDEXER", True):
+        jobqueue.enqueue("search.drain")  # applied after the commit (in-process or on a worker)
     keys.add(key)
     row = SearchOutbox(doc_type=doc_type, doc_id=doc_id, action=action)
     state.setdefault(_ROWS, []).append(row)  # the PostgreSQL backend applies them in the commit
     db.session.add(row)
 
 
-def _wake() -> None:
-    from forum.search.indexer import wake
+@jobqueue.job("search.drain")
+def drain_job() -> None:
+    """The ``search.drain`` job: apply the outbox (every pending row; harmless twice)."""
+    from forum.search.indexer import drain
 
-    wake()
+    drain()
+
+
+@jobqueue.periodic("search.drain")
+def drain_periodic() -> int:
+    """Beat's catch-up: rows written by scripts, or left by a failed drain."""
+    from forum.search.indexer import drain
+
+    return drain()
 
 
 def _post_changed(post: Post) -> None:
