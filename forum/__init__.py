@@ -70,6 +70,7 @@ FEATURES = (
     "incidents",
     "qa_events",
     "search",
+    "insights",
 )
 
 

@@ -14,6 +14,13 @@ from forum.models.incidents import (
     IncidentUpdate,
     IncidentUpdateRevision,
 )
+from forum.models.insights import (
+    FoundSurvey,
+    InsightDaily,
+    InsightRollupState,
+    InsightTermHour,
+    InsightTopicFact,
+)
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
@@ -44,6 +51,11 @@ __all__ = [
     "TwoFactor",
     "UserSession",
     "FLAG_REASONS",
+    "FoundSurvey",
+    "InsightDaily",
+    "InsightRollupState",
+    "InsightTermHour",
+    "InsightTopicFact",
     "Appeal",
     "Flag",
     "PostRevision",

@@ -1,0 +1,218 @@
+"""Keeping the insights rollup tables up to date.
+
+:func:`rollup` reads what happened since its watermarks (posts and case transitions by
+id, satisfaction and official answers since its last run) and adds it to the rollups:
+member posts by sentiment and terms per local day and board, terms per UTC hour and
+board (spikes), staff answers per agent and day, and one fact row per touched help
+topic. Counts are added once per post: the watermark moves in the same transaction,
+so running it twice (or after a crash) counts nothing twice. It flushes; the boundary
+(``forum insights rollup``, or :func:`run_rollup` for a scheduled job) commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, tuple_
+
+from forum.extensions import db
+from forum.insights import text
+from forum.insights.definitions import utc_hour
+from forum.models import (
+    STAFF_ROLES,
+    CaseTransition,
+    Conversation,
+    InsightDaily,
+    InsightRollupState,
+    InsightTermHour,
+    InsightTopicFact,
+    Post,
+    Topic,
+    User,
+)
+from forum.models.base import utcnow
+
+POST_MARK, TRANSITION_MARK, RUN_MARK = "post_id", "transition_id", "run"
+BATCH = 2000
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "Europe/London")
+
+
+def _state(name: str) -> InsightRollupState:
+    stmt = select(InsightRollupState).where(InsightRollupState.name == name)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # two runs at once: the second waits, then sees the moved mark
+    row = db.session.scalar(stmt)
+    if row is None:
+        row = InsightRollupState(name=name, value=0)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def rollup(now: datetime | None = None) -> dict:
+    """Add everything new since the watermarks to the rollups. Returns what it counted."""
+    now = now or utcnow()
+    run, post_mark, transition_mark = _state(RUN_MARK), _state(POST_MARK), _state(TRANSITION_MARK)
+    touched: set[int] = set()
+    posts = 0
+    while True:
+        batch = list(db.session.execute(
+            select(Post.id, Post.topic_id, Post.author_id, Post.is_first, Post.body, Post.created_at,
+                   Topic.category_id, Topic.title, User.role, Topic.state)
+            .join(Topic, Topic.id == Post.topic_id).join(User, User.id == Post.author_id)
+            .where(Post.id > post_mark.value).order_by(Post.id).limit(BATCH)))
+        if not batch:
+            break
+        _count_posts(batch)
+        posts += len(batch)
+        touched.update(r.topic_id for r in batch if r.state is not None)
+        post_mark.value = batch[-1].id
+    rows = list(db.session.execute(select(CaseTransition.id, CaseTransition.topic_id)
+                                   .where(CaseTransition.id > transition_mark.value).order_by(CaseTransition.id)))
+    if rows:
+        touched.update(r.topic_id for r in rows)
+        transition_mark.value = rows[-1].id
+    if run.ran_at is not None:  # answers that move no state: a second Yes, a score, a new official answer
+        touched.update(db.session.scalars(select(Topic.id).where(Topic.state.is_not(None), or_(
+            Topic.satisfaction_at >= run.ran_at, Topic.official_marked_at >= run.ran_at))))
+    ids = sorted(touched)
+    for i in range(0, len(ids), 500):
+        refresh_facts(ids[i:i + 500], now=now)
+    run.ran_at = now
+    run.value += 1
+    db.session.flush()
+    return {"posts": posts, "topics": len(ids)}
+
+
+def run_rollup(now: datetime | None = None) -> dict:
+    """The scheduled job: :func:`rollup` in its own transaction, committed."""
+    try:
+        result = rollup(now)
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def rebuild(now: datetime | None = None) -> dict:
+    """Empty the rollups and count everything again (after a change of definitions)."""
+    for model in (InsightDaily, InsightTermHour, InsightTopicFact, InsightRollupState):
+        db.session.execute(delete(model))
+    db.session.flush()
+    return rollup(now)
+
+
+def _count_posts(batch) -> None:
+    tz = timezone()
+    daily: Counter = Counter()
+    hourly: Counter = Counter()
+    for r in batch:
+        day = r.created_at.astimezone(tz).date()
+        if r.role in STAFF_ROLES:
+            if not r.is_first:
+                daily[(day, r.category_id, "answers", str(r.author_id))] += 1
+            continue
+        body = f"{r.title}\n{r.body}" if r.is_first else r.body
+        daily[(day, r.category_id, "sentiment", text.sentiment_class(body))] += 1
+        if not r.is_first:
+            continue
+        # Terms come from new questions only (title and the start of the opening post):
+        # what customers ask about, and few enough rows per day for the page to sum.
+        hour = utc_hour(r.created_at)
+        for term in text.terms(f"{r.title}\n{r.body[:text.TERM_CHARS]}"):
+            daily[(day, r.category_id, "term", term)] += 1
+            hourly[(hour, r.category_id, term)] += 1
+    _add(InsightDaily, (InsightDaily.day, InsightDaily.category_id, InsightDaily.metric, InsightDaily.key),
+         "value", daily, lambda k, v: InsightDaily(day=k[0], category_id=k[1], metric=k[2], key=k[3], value=v))
+    _add(InsightTermHour, (InsightTermHour.hour, InsightTermHour.category_id, InsightTermHour.term),
+         "count", hourly, lambda k, v: InsightTermHour(hour=k[0], category_id=k[1], term=k[2], count=v))
+
+
+def _add(model, key_columns, field: str, counts: Counter, make) -> None:
+    """Add ``counts`` to the rows with those keys, creating the missing ones."""
+    keys = list(counts)
+    for i in range(0, len(keys), 300):
+        chunk = keys[i:i + 300]
+        existing = {tuple(getattr(row, c.key) for c in key_columns): row for row in db.session.scalars(
+            select(model).where(tuple_(*key_columns).in_(chunk)))}
+        for k in chunk:
+            row = existing.get(_norm(k))
+            if row is not None:
+                setattr(row, field, getattr(row, field) + counts[k])
+            else:
+                db.session.add(make(k, counts[k]))
+    db.session.flush()
+
+
+def _norm(key: tuple) -> tuple:
+    # Stored datetimes come back as aware UTC, as the keys are.
+    return key
+
+
+def refresh_facts(topic_ids: list[int], *, now: datetime | None = None) -> None:
+    """Work out the fact rows of these topics again from their posts, transitions and
+    private cases (topics that are not help cases have none)."""
+    if not topic_ids:
+        return
+    now = now or utcnow()
+    topics = {t.id: t for t in db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
+    replies = defaultdict(list)
+    for r in db.session.execute(
+            select(Post.id, Post.topic_id, Post.author_id, Post.created_at, User.role)
+            .join(User, User.id == Post.author_id)
+            .where(Post.topic_id.in_(topic_ids), Post.is_first.is_(False)).order_by(Post.created_at, Post.id)):
+        replies[r.topic_id].append(r)
+    moves = defaultdict(list)
+    for m in db.session.execute(select(CaseTransition.topic_id, CaseTransition.event, CaseTransition.to_state,
+                                       CaseTransition.created_at).where(CaseTransition.topic_id.in_(topic_ids))):
+        moves[m.topic_id].append(m)
+    escalated = set(db.session.scalars(select(Conversation.topic_id).where(Conversation.topic_id.in_(topic_ids))))
+    firsts = dict(db.session.execute(select(Post.topic_id, Post.body).where(
+        Post.topic_id.in_(topic_ids), Post.is_first.is_(True))).all())
+    answer_posts = {p for t in topics.values() for p in (t.official_answer_post_id, t.solution_post_id) if p}
+    post_authors = dict(db.session.execute(select(Post.id, User.role).join(User, User.id == Post.author_id)
+                                           .where(Post.id.in_(answer_posts))).all()) if answer_posts else {}
+    post_author_ids = dict(db.session.execute(select(Post.id, Post.author_id).where(Post.id.in_(answer_posts))).all()) \
+        if answer_posts else {}
+    existing = {f.topic_id: f for f in db.session.scalars(
+        select(InsightTopicFact).where(InsightTopicFact.topic_id.in_(topic_ids)))}
+    for tid in topic_ids:
+        topic = topics.get(tid)
+        fact = existing.get(tid)
+        if topic is None or topic.state is None:
+            if fact is not None:
+                db.session.delete(fact)
+            continue
+        if fact is None:
+            fact = InsightTopicFact(topic_id=tid)
+            db.session.add(fact)
+        others = [r for r in replies[tid] if r.author_id != topic.author_id]
+        staff = [r for r in replies[tid] if r.role in STAFF_ROLES]
+        solved = [m.created_at for m in moves[tid] if m.event in ("accepted", "official_answer")]
+        solved += [t for t in (topic.solution_accepted_at, topic.official_marked_at) if t is not None]
+        official = topic.official_answer_post_id is not None or any(m.event == "official_answer" for m in moves[tid])
+        answer = topic.official_answer_post_id or topic.solution_post_id
+        fact.category_id = topic.category_id
+        fact.asked_at = topic.created_at
+        fact.first_response_at = others[0].created_at if others else None
+        fact.first_staff_response_at = staff[0].created_at if staff else None
+        fact.first_staff_id = staff[0].author_id if staff else None
+        fact.solved_at = min(solved) if solved else None
+        fact.solved_by = None if not solved else (
+            "staff" if official or post_authors.get(topic.solution_post_id) in STAFF_ROLES else "community")
+        fact.solver_id = post_author_ids.get(answer) if solved and answer else None
+        fact.reopen_count = sum(1 for m in moves[tid] if m.to_state == "reopened")
+        fact.escalated = tid in escalated
+        fact.satisfaction = topic.satisfaction
+        fact.satisfaction_score = topic.satisfaction_score if topic.satisfaction == "yes" else None
+        fact.satisfaction_at = topic.satisfaction_at
+        fact.sentiment = text.sentiment(f"{topic.title}\n{firsts.get(tid, '')}")
+        fact.updated_at = now
+    db.session.flush()
