@@ -240,18 +240,19 @@ def talk(ctx) -> dict:
 
 
 def sentiment(ctx) -> dict:
-    def shares(period):
+    def shares(rows):
         counts = defaultdict(int)
-        for _, label, n in q.daily(period, "sentiment"):
+        for _, label, n in rows:
             counts[label] += int(n)
         return counts
 
-    cur, prev = shares(ctx.period), shares(ctx.period.previous())
+    current = q.daily(ctx.period, "sentiment")
+    cur, prev = shares(current), shares(q.daily(ctx.period.previous(), "sentiment"))
     total, p_total = sum(cur.values()), sum(prev.values())
     tiles = [tile(f"{label.capitalize()} posts", d.share(cur[label], total), d.share(prev[label], p_total), pct, total,
                   points=True) for label in d.SENTIMENTS]
     by_day = defaultdict(lambda: defaultdict(int))
-    for day, label, n in q.daily(ctx.period, "sentiment"):
+    for day, label, n in current:
         by_day[day][label] += int(n)
     rows, bars = [], []
     for day in ctx.period.dates():
