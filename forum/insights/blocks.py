@@ -64,10 +64,10 @@ def chart(rows: list[tuple[str, float | None, str]]) -> list[dict]:
 
 def speed(ctx) -> dict:
     cur, prev = ctx.facts, ctx.prev_facts
-    anyone = d.response_summary((f.asked_at, f.first_response_at) for f in cur)
-    staff = d.response_summary((f.asked_at, f.first_staff_response_at) for f in cur)
-    p_any = d.response_summary((f.asked_at, f.first_response_at) for f in prev)
-    p_staff = d.response_summary((f.asked_at, f.first_staff_response_at) for f in prev)
+    anyone = d.response_summary(f.response_s for f in cur)
+    staff = d.response_summary(f.staff_response_s for f in cur)
+    p_any = d.response_summary(f.response_s for f in prev)
+    p_staff = d.response_summary(f.staff_response_s for f in prev)
     tiles = [
         tile("First response (anyone), median", anyone["median"], p_any["median"], duration, anyone["answered"]),
         tile("First response (anyone), p90", anyone["p90"], p_any["p90"], duration, anyone["answered"]),
@@ -78,11 +78,11 @@ def speed(ctx) -> dict:
     ]
     by_day = defaultdict(list)
     for f in cur:
-        by_day[local_date(f.asked_at)].append(f)
+        by_day[f.asked_day].append(f)
     rows, bars = [], []
     for day in ctx.period.dates():
-        s = d.response_summary((f.asked_at, f.first_staff_response_at) for f in by_day.get(day, []))
-        a = d.response_summary((f.asked_at, f.first_response_at) for f in by_day.get(day, []))
+        s = d.response_summary(f.staff_response_s for f in by_day.get(day, []))
+        a = d.response_summary(f.response_s for f in by_day.get(day, []))
         rows.append([day.isoformat(), s["asked"], duration(a["median"]), duration(s["median"]), duration(s["p90"]),
                      pct(s["within_1h"]), pct(s["within_24h"])])
         bars.append((day.isoformat(), (s["median"] or 0) / 3600, duration(s["median"])))
@@ -92,7 +92,7 @@ def speed(ctx) -> dict:
         for f in cur:
             by_board[f.category_id].append(f)
         for b in ctx.boards:
-            s = d.response_summary((f.asked_at, f.first_staff_response_at) for f in by_board.get(b.id, []))
+            s = d.response_summary(f.staff_response_s for f in by_board.get(b.id, []))
             board_rows.append([b.name, s["asked"], duration(s["median"]), duration(s["p90"]), pct(s["within_24h"])])
     return {"tiles": tiles, "chart": chart(bars), "chart_label": "Median first Customer Care response by day (hours)",
             "columns": ["Day", "Asked", "First response (anyone), median", "Customer Care, median", "Customer Care, p90",
@@ -116,7 +116,7 @@ def resolution(ctx) -> dict:
     ]
     weeks = defaultdict(list)
     for f in ctx.facts:
-        day = local_date(f.asked_at)
+        day = f.asked_day
         weeks[day - timedelta(days=day.weekday())].append(f)
     today = local_date(ctx.now)
     rows, bars = [], []
@@ -124,7 +124,7 @@ def resolution(ctx) -> dict:
     while week <= ctx.period.end:
         items = weeks.get(week, [])
         final = d.week_is_final(week, today)
-        solved = sum(1 for f in items if d.solved_within(f.asked_at, f.solved_at))
+        solved = sum(1 for f in items if d.solved_within(f.solve_s))
         rate = d.share(solved, len(items)) if final else None
         rows.append([week.isoformat(), len(items), solved if final else "not final yet",
                      pct(rate) if final else "not final yet"])
@@ -195,8 +195,9 @@ def incidents(ctx) -> dict:
 
 def search(ctx) -> dict:
     period, prev = ctx.period, ctx.period.previous()
-    total, clicks, zero = q.search_totals(period)
-    p_total, p_clicks, p_zero = q.search_totals(prev)
+    rolled = q.search_rolled_through()
+    total, clicks, zero = q.search_totals(period, rolled)
+    p_total, p_clicks, p_zero = q.search_totals(prev, rolled)
     opened, p_opened = q.suggestions_opened(period), q.suggestions_opened(prev)
     yes, n = q.found_answers(period)
     p_yes, p_n = q.found_answers(prev)
@@ -211,14 +212,13 @@ def search(ctx) -> dict:
         tile("Questions deflected (estimate)", estimate, p_estimate,
              lambda v: "–" if v is None else f"≈ {v:.0f}"),
     ]
-    top = q.search_queries(period, zero_only=False)
-    none = q.search_queries(period, zero_only=True)
-    rows = [[r.query, r.n, pct(d.share(int(r[2] or 0), r.n))] for r in top]
-    bars = [(r.query, r.n, str(r.n)) for r in top]
+    top, none = q.search_queries(period, rolled)
+    rows = [[query, n, pct(d.share(c, n))] for query, n, c in top]
+    bars = [(query, n, str(n)) for query, n, _ in top]
     return {"tiles": tiles, "chart": chart(bars), "chart_label": "Top searches",
             "columns": ["Search", "Times", "Click-through"], "rows": rows, "all_boards": True,
             "extra_table": {"caption": "Searches with no results", "columns": ["Search", "Times"],
-                            "rows": [[r.query, r.n] for r in none]},
+                            "rows": [[query, n] for query, n in none]},
             "notes": ["The deflection figure is an estimate: similar topics opened while asking × the share of "
                       "visitors who said they found what they needed."]}
 
@@ -275,7 +275,7 @@ def team(ctx) -> dict:
     waits, solutions, sat = defaultdict(list), defaultdict(int), defaultdict(list)
     for f in ctx.facts:
         if f.first_staff_id is not None:
-            waits[f.first_staff_id].append(d.seconds(f.first_staff_response_at, f.asked_at))
+            waits[f.first_staff_id].append(f.staff_response_s)
         if f.solver_id is not None and f.solved_by == "staff":
             solutions[f.solver_id] += 1
     for r in ctx.sat:

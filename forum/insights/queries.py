@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from forum.extensions import db
 from forum.insights import definitions as d
@@ -78,9 +78,8 @@ def last_rollup() -> datetime | None:
 def facts(period: Period) -> list:
     lo, hi = period.bounds()
     f = InsightTopicFact
-    stmt = select(f.topic_id, f.category_id, f.asked_at, f.first_response_at, f.first_staff_response_at,
-                  f.first_staff_id, f.solved_at, f.solved_by, f.solver_id, f.reopen_count, f.escalated,
-                  f.satisfaction).where(f.asked_at >= lo, f.asked_at < hi)
+    stmt = select(f.category_id, f.asked_day, f.response_s, f.staff_response_s, f.first_staff_id, f.solve_s,
+                  f.solved_by, f.solver_id, f.reopen_count, f.escalated).where(f.asked_at >= lo, f.asked_at < hi)
     if period.board is not None:
         stmt = stmt.where(f.category_id == period.board)
     return list(db.session.execute(stmt))
@@ -98,20 +97,27 @@ def satisfaction_rows(period: Period) -> list:
 
 def backlog(board: int | None, now: datetime, categories: list[Category]) -> dict:
     """Live: the topics waiting for Customer Care, by age bucket, and those past target."""
-    stmt = select(Topic.category_id, Topic.waiting_since).where(Topic.state.in_(QUEUE_STATES))
-    if board is not None:
-        stmt = stmt.where(Topic.category_id == board)
     default = float(current_app.config.get("RESPONSE_TARGET_HOURS", 4))
     targets = {c.id: float(c.response_target_hours or default) for c in categories}
-    buckets = {label: 0 for label, _, _ in d.BACKLOG_BUCKETS}
-    past = 0
-    total = 0
-    for category_id, since in db.session.execute(stmt):
-        age = d.seconds(now, since) or 0.0
-        buckets[d.backlog_bucket(age)] += 1
-        past += d.past_target(age, targets.get(category_id, default))
-        total += 1
-    return {"waiting": total, "buckets": buckets, "past_target": past}
+    # Counted in SQL over the queue index: one row, whatever the backlog. A bucket
+    # [low, high) of age holds waiting_since in (now - high, now - low].
+    w = Topic.waiting_since
+    columns = [func.count(Topic.id)]
+    for i, (_, low, high) in enumerate(d.BACKLOG_BUCKETS):
+        conds = []
+        if i > 0:  # the first bucket also takes a clock a little ahead
+            conds.append(w <= now - timedelta(seconds=low))
+        if high is not None:
+            conds.append(w > now - timedelta(seconds=high))
+        columns.append(func.sum(case((and_(*conds), 1), else_=0)))
+    past = [(and_(Topic.category_id == cid, w < now - timedelta(hours=hours)), 1) for cid, hours in targets.items()]
+    columns.append(func.sum(case(*past, else_=0)) if past else func.sum(0))
+    stmt = select(*columns).where(Topic.state.in_(QUEUE_STATES))
+    if board is not None:
+        stmt = stmt.where(Topic.category_id == board)
+    row = db.session.execute(stmt).one()
+    buckets = {label: int(n or 0) for (label, _, _), n in zip(d.BACKLOG_BUCKETS, row[1:-1], strict=True)}
+    return {"waiting": int(row[0] or 0), "buckets": buckets, "past_target": int(row[-1] or 0)}
 
 
 # --- daily rollups (sentiment, terms, team answers) ---------------------------------
@@ -228,25 +234,68 @@ def incidents(period: Period) -> tuple[list, dict, dict]:
 
 # --- search -------------------------------------------------------------------------
 
-def search_totals(period: Period) -> tuple[int, int, int]:
-    lo, hi = period.bounds()
-    e = SearchEvent
-    total, clicks, zero = db.session.execute(select(
-        func.count(e.id), func.sum(case((e.clicked_rank.is_not(None), 1), else_=0)),
-        func.sum(case((e.result_count == 0, 1), else_=0)),
-    ).where(e.created_at >= lo, e.created_at < hi, e.source == "page")).one()
-    return int(total or 0), int(clicks or 0), int(zero or 0)
+def search_rolled_through() -> date | None:
+    """The last day whose searches are in the rollups (later days are read from the log)."""
+    value = db.session.scalar(select(InsightRollupState.value).where(InsightRollupState.name == "search_day"))
+    return date.fromordinal(value) if value else None
 
 
-def search_queries(period: Period, *, zero_only: bool, limit: int = 10) -> list:
-    lo, hi = period.bounds()
-    e = SearchEvent
-    n = func.count(e.id).label("n")
-    clicks = func.sum(case((e.clicked_rank.is_not(None), 1), else_=0))
-    stmt = select(e.query, n, clicks).where(e.created_at >= lo, e.created_at < hi, e.source == "page")
-    if zero_only:
-        stmt = stmt.where(e.result_count == 0)
-    return list(db.session.execute(stmt.group_by(e.query).order_by(n.desc(), e.query).limit(limit)))
+def _split(period: Period, rolled: date | None) -> tuple[tuple[date, date] | None, Period | None]:
+    """The period's days counted in the rollups, and the rest (read live from the log)."""
+    if rolled is None or rolled < period.start:
+        return None, period
+    if rolled >= period.end:
+        return (period.start, period.end), None
+    return (period.start, rolled), Period(rolled + timedelta(days=1), period.end)
+
+
+def search_totals(period: Period, rolled: date | None) -> tuple[int, int, int]:
+    """Searches, searches after which a result was opened, searches that found nothing."""
+    days, live = _split(period, rolled)
+    out = {"searches": 0, "clicks": 0, "zero": 0}
+    if days:
+        r = InsightDaily
+        for key, n in db.session.execute(select(r.key, func.sum(r.value)).where(
+                r.metric == "search", r.day >= days[0], r.day <= days[1]).group_by(r.key)):
+            out[key] = out.get(key, 0) + int(n)
+    if live:
+        lo, hi = live.bounds()
+        e = SearchEvent
+        total, clicks, zero = db.session.execute(select(
+            func.count(e.id), func.sum(case((e.clicked_rank.is_not(None), 1), else_=0)),
+            func.sum(case((e.result_count == 0, 1), else_=0)),
+        ).where(e.created_at >= lo, e.created_at < hi, e.source == "page")).one()
+        out["searches"] += int(total or 0)
+        out["clicks"] += int(clicks or 0)
+        out["zero"] += int(zero or 0)
+    return out["searches"], out["clicks"], out["zero"]
+
+
+def search_queries(period: Period, rolled: date | None, *, limit: int = 10) -> tuple[list, list]:
+    """The top searches (query, times, clicks) and the top searches that found nothing
+    (query, times with no results)."""
+    days, live = _split(period, rolled)
+    times, clicks, zero = defaultdict(int), defaultdict(int), defaultdict(int)
+    into = {"query": times, "query_click": clicks, "query_zero": zero}
+    if days:
+        r = InsightDaily
+        for metric, key, n in db.session.execute(select(r.metric, r.key, func.sum(r.value)).where(
+                r.metric.in_(tuple(into)), r.day >= days[0], r.day <= days[1]).group_by(r.metric, r.key)):
+            into[metric][key] += int(n)
+    if live:
+        lo, hi = live.bounds()
+        e = SearchEvent
+        for query, n, c, z in db.session.execute(
+                select(e.query, func.count(e.id), func.sum(case((e.clicked_rank.is_not(None), 1), else_=0)),
+                       func.sum(case((e.result_count == 0, 1), else_=0)))
+                .where(e.created_at >= lo, e.created_at < hi, e.source == "page").group_by(e.query)):
+            query = query[:60]
+            times[query] += int(n)
+            clicks[query] += int(c or 0)
+            zero[query] += int(z or 0)
+    top = sorted(times, key=lambda k: (-times[k], k))[:limit]
+    none = sorted((k for k in zero if zero[k]), key=lambda k: (-zero[k], k))[:limit]
+    return [(k, times[k], clicks[k]) for k in top], [(k, zero[k]) for k in none]
 
 
 def suggestions_opened(period: Period) -> int:

@@ -12,11 +12,11 @@ so running it twice (or after a crash) counts nothing twice. It flushes; the bou
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import case, delete, func, or_, select, tuple_
 
 from forum.extensions import db
 from forum.insights import text
@@ -30,12 +30,17 @@ from forum.models import (
     InsightTermHour,
     InsightTopicFact,
     Post,
+    SearchEvent,
     Topic,
     User,
 )
 from forum.models.base import utcnow
 
 POST_MARK, TRANSITION_MARK, RUN_MARK = "post_id", "transition_id", "run"
+#: The last local day whose searches are counted in the rollups (as a date ordinal).
+SEARCH_MARK = "search_day"
+#: Search-log rows are counted per day on this board id (the log has no board).
+ALL_BOARDS = 0
 BATCH = 2000
 
 
@@ -81,6 +86,7 @@ def rollup(now: datetime | None = None) -> dict:
     if run.ran_at is not None:  # answers that move no state: a second Yes, a score, a new official answer
         touched.update(db.session.scalars(select(Topic.id).where(Topic.state.is_not(None), or_(
             Topic.satisfaction_at >= run.ran_at, Topic.official_marked_at >= run.ran_at))))
+    _rollup_search(now)
     ids = sorted(touched)
     for i in range(0, len(ids), 500):
         refresh_facts(ids[i:i + 500], now=now)
@@ -107,6 +113,48 @@ def rebuild(now: datetime | None = None) -> dict:
         db.session.execute(delete(model))
     db.session.flush()
     return rollup(now)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = timezone()
+    return (datetime.combine(day, time(), tz).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC))
+
+
+def _rollup_search(now: datetime) -> None:
+    """Count each finished local day of the search log once (searches, clicks, no results,
+    per query), so the dashboard sums days instead of the log, and the counts outlive
+    the log's ``SEARCH_ANALYTICS_DAYS``. Today stays live (read from the log)."""
+    mark = _state(SEARCH_MARK)
+    today = now.astimezone(timezone()).date()
+    if mark.value:
+        day = date.fromordinal(mark.value) + timedelta(days=1)
+    else:
+        oldest = db.session.scalar(select(func.min(SearchEvent.created_at)))
+        day = oldest.astimezone(timezone()).date() if oldest else today
+    day = max(day, today - timedelta(days=400))
+    e = SearchEvent
+    while day < today:
+        lo, hi = day_bounds(day)
+        counts: Counter = Counter()
+        for query, n, clicks, zero in db.session.execute(
+                select(e.query, func.count(e.id), func.sum(case((e.clicked_rank.is_not(None), 1), else_=0)),
+                       func.sum(case((e.result_count == 0, 1), else_=0)))
+                .where(e.created_at >= lo, e.created_at < hi, e.source == "page").group_by(e.query)):
+            query = query[:60]
+            counts[(day, ALL_BOARDS, "search", "searches")] += n
+            counts[(day, ALL_BOARDS, "query", query)] += n
+            if clicks:
+                counts[(day, ALL_BOARDS, "search", "clicks")] += clicks
+                counts[(day, ALL_BOARDS, "query_click", query)] += clicks
+            if zero:
+                counts[(day, ALL_BOARDS, "search", "zero")] += zero
+                counts[(day, ALL_BOARDS, "query_zero", query)] += zero
+        _add(InsightDaily, (InsightDaily.day, InsightDaily.category_id, InsightDaily.metric, InsightDaily.key),
+             "value", counts, lambda k, v: InsightDaily(day=k[0], category_id=k[1], metric=k[2], key=k[3], value=v))
+        mark.value = day.toordinal()
+        day += timedelta(days=1)
+    db.session.flush()
 
 
 def _count_posts(batch) -> None:
@@ -156,6 +204,10 @@ def _norm(key: tuple) -> tuple:
     return key
 
 
+def _wait(later: datetime | None, earlier: datetime) -> int | None:
+    return None if later is None else int((later - earlier).total_seconds())
+
+
 def refresh_facts(topic_ids: list[int], *, now: datetime | None = None) -> None:
     """Work out the fact rows of these topics again from their posts, transitions and
     private cases (topics that are not help cases have none)."""
@@ -201,6 +253,7 @@ def refresh_facts(topic_ids: list[int], *, now: datetime | None = None) -> None:
         answer = topic.official_answer_post_id or topic.solution_post_id
         fact.category_id = topic.category_id
         fact.asked_at = topic.created_at
+        fact.asked_day = topic.created_at.astimezone(timezone()).date()
         fact.first_response_at = others[0].created_at if others else None
         fact.first_staff_response_at = staff[0].created_at if staff else None
         fact.first_staff_id = staff[0].author_id if staff else None
@@ -208,6 +261,9 @@ def refresh_facts(topic_ids: list[int], *, now: datetime | None = None) -> None:
         fact.solved_by = None if not solved else (
             "staff" if official or post_authors.get(topic.solution_post_id) in STAFF_ROLES else "community")
         fact.solver_id = post_author_ids.get(answer) if solved and answer else None
+        fact.response_s = _wait(fact.first_response_at, topic.created_at)
+        fact.staff_response_s = _wait(fact.first_staff_response_at, topic.created_at)
+        fact.solve_s = _wait(fact.solved_at, topic.created_at)
         fact.reopen_count = sum(1 for m in moves[tid] if m.to_state == "reopened")
         fact.escalated = tid in escalated
         fact.satisfaction = topic.satisfaction

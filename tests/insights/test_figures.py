@@ -183,3 +183,15 @@ def test_definitions():
     assert d.z_score(5, [5, 5, 5, 5]) == 0
     assert d.backlog_bucket(3599) == "under 1 h" and d.backlog_bucket(3600) == "1–4 h"
     assert d.backlog_bucket(86400) == "over 24 h"
+
+
+def test_search_today_is_read_live(app, forum):
+    from forum.models import SearchEvent
+
+    with app.app_context():
+        db.session.add(SearchEvent(key="today", created_at=NOW.replace(hour=9), query="pac code", result_count=0))
+        db.session.commit()
+    s = build(app, names=("search",))["search"]
+    assert tiles(s)["Searches"]["value"] == "5"
+    assert tiles(s)["Searches with no results"]["value"] == "40%"
+    assert ["pac code", 1] in s["extra_table"]["rows"]
