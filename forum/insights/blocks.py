@@ -152,8 +152,8 @@ def satisfaction(ctx) -> dict:
 def moderation(ctx) -> dict:
     period, prev = ctx.period, ctx.period.previous()
     flags, p_flags = q.flags_handled(period), q.flags_handled(prev)
-    cur = d.moderation_summary(flags, q.log_reasons(period))
-    old = d.moderation_summary(p_flags, q.log_reasons(prev))
+    cur = d.moderation_summary(flags, *q.log_reasons(period))
+    old = d.moderation_summary(p_flags, *q.log_reasons(prev))
     tiles = [
         tile("Flags handled", cur["handled"], old["handled"], number),
         tile("Time to handle a flag, median", cur["median"], old["median"], duration, cur["handled"]),

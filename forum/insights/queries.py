@@ -204,12 +204,16 @@ def flags_handled(period: Period) -> list:
     return list(db.session.execute(stmt))
 
 
-def log_reasons(period: Period) -> list[str | None]:
+def log_reasons(period: Period) -> tuple[int, int]:
+    """The period's moderation log entries, and how many of them give a reason."""
     lo, hi = period.bounds()
-    stmt = select(ModerationLogEntry.reason).where(ModerationLogEntry.created_at >= lo, ModerationLogEntry.created_at < hi)
+    m = ModerationLogEntry
+    has_reason = func.sum(case((func.length(func.trim(func.coalesce(m.reason, ""))) > 0, 1), else_=0))
+    stmt = select(func.count(m.id), has_reason).where(m.created_at >= lo, m.created_at < hi)
     if period.board is not None:
-        stmt = stmt.join(Topic, Topic.id == ModerationLogEntry.topic_id).where(Topic.category_id == period.board)
-    return list(db.session.scalars(stmt))
+        stmt = stmt.join(Topic, Topic.id == m.topic_id).where(Topic.category_id == period.board)
+    entries, with_reason = db.session.execute(stmt).one()
+    return int(entries or 0), int(with_reason or 0)
 
 
 # --- incidents ----------------------------------------------------------------------
