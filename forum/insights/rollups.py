@@ -191,17 +191,12 @@ def _add(model, key_columns, field: str, counts: Counter, make) -> None:
         existing = {tuple(getattr(row, c.key) for c in key_columns): row for row in db.session.scalars(
             select(model).where(tuple_(*key_columns).in_(chunk)))}
         for k in chunk:
-            row = existing.get(_norm(k))
+            row = existing.get(k)
             if row is not None:
                 setattr(row, field, getattr(row, field) + counts[k])
             else:
                 db.session.add(make(k, counts[k]))
     db.session.flush()
-
-
-def _norm(key: tuple) -> tuple:
-    # Stored datetimes come back as aware UTC, as the keys are.
-    return key
 
 
 def _wait(later: datetime | None, earlier: datetime) -> int | None:

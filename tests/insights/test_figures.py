@@ -125,7 +125,8 @@ def test_sentiment(app, forum):
                  "Bill too high\nWhy is my bill high?", "Leeds mast again\nLeeds mast.",
                  "Voicemail Leeds\nVoicemail is broken."]
         labels = [sentiment_class(x) for x in texts]
-    assert labels[0] == "negative" and labels[2] == "positive"
+    assert labels[0] == "negative"
+    assert labels[2] == "positive"
     total = len(texts)
     tl = tiles(sent)
     assert tl["Negative posts"]["value"] == f"{labels.count('negative') / total * 100:.0f}%"
@@ -175,13 +176,16 @@ def test_rollup_twice_counts_once(app, forum, runner):
 
 
 def test_definitions():
-    assert d.median([]) is None and d.p90([]) is None
+    assert d.median([]) is None
+    assert d.p90([]) is None
     assert d.median([1, 2, 3, 10]) == 2.5
-    assert d.p90(list(range(1, 11))) == 9 and d.p90([5]) == 5
+    assert d.p90(list(range(1, 11))) == 9
+    assert d.p90([5]) == 5
     assert d.share(1, 0) is None
     assert d.z_score(8, [1, 2, 1, 2]) == pytest.approx(6.5)
     assert d.z_score(5, [5, 5, 5, 5]) == 0
-    assert d.backlog_bucket(3599) == "under 1 h" and d.backlog_bucket(3600) == "1–4 h"
+    assert d.backlog_bucket(3599) == "under 1 h"
+    assert d.backlog_bucket(3600) == "1–4 h"
     assert d.backlog_bucket(86400) == "over 24 h"
 
 
