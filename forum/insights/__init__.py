@@ -9,7 +9,7 @@ bp = Blueprint("insights", __name__)
 #: ``forum insights rollup``
 insights_cli = Blueprint("insights_cli", __name__, cli_group="insights")
 
-from forum.insights import cli, views  # noqa: E402,F401
+from forum.insights import cli, receivers, views  # noqa: E402,F401
 
 #: What the app factory registers for this feature.
 blueprints = (bp, insights_cli)

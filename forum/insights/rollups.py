@@ -203,43 +203,45 @@ def _wait(later: datetime | None, earlier: datetime) -> int | None:
     return None if later is None else int((later - earlier).total_seconds())
 
 
-def refresh_facts(topic_ids: list[int], *, now: datetime | None = None) -> None:
+def refresh_facts(topic_ids: list[int], *, now: datetime | None = None, session=None) -> None:
     """Work out the fact rows of these topics again from their posts, transitions and
-    private cases (topics that are not help cases have none)."""
+    private cases (topics that are not help cases have none). Flushes ``session``
+    (default: the request's)."""
     if not topic_ids:
         return
     now = now or utcnow()
-    topics = {t.id: t for t in db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
+    s = session if session is not None else db.session
+    topics = {t.id: t for t in s.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
     replies = defaultdict(list)
-    for r in db.session.execute(
+    for r in s.execute(
             select(Post.id, Post.topic_id, Post.author_id, Post.created_at, User.role)
             .join(User, User.id == Post.author_id)
             .where(Post.topic_id.in_(topic_ids), Post.is_first.is_(False)).order_by(Post.created_at, Post.id)):
         replies[r.topic_id].append(r)
     moves = defaultdict(list)
-    for m in db.session.execute(select(CaseTransition.topic_id, CaseTransition.event, CaseTransition.to_state,
+    for m in s.execute(select(CaseTransition.topic_id, CaseTransition.event, CaseTransition.to_state,
                                        CaseTransition.created_at).where(CaseTransition.topic_id.in_(topic_ids))):
         moves[m.topic_id].append(m)
-    escalated = set(db.session.scalars(select(Conversation.topic_id).where(Conversation.topic_id.in_(topic_ids))))
-    firsts = dict(db.session.execute(select(Post.topic_id, Post.body).where(
+    escalated = set(s.scalars(select(Conversation.topic_id).where(Conversation.topic_id.in_(topic_ids))))
+    firsts = dict(s.execute(select(Post.topic_id, Post.body).where(
         Post.topic_id.in_(topic_ids), Post.is_first.is_(True))).all())
     answer_posts = {p for t in topics.values() for p in (t.official_answer_post_id, t.solution_post_id) if p}
-    post_authors = dict(db.session.execute(select(Post.id, User.role).join(User, User.id == Post.author_id)
+    post_authors = dict(s.execute(select(Post.id, User.role).join(User, User.id == Post.author_id)
                                            .where(Post.id.in_(answer_posts))).all()) if answer_posts else {}
-    post_author_ids = dict(db.session.execute(select(Post.id, Post.author_id).where(Post.id.in_(answer_posts))).all()) \
+    post_author_ids = dict(s.execute(select(Post.id, Post.author_id).where(Post.id.in_(answer_posts))).all()) \
         if answer_posts else {}
-    existing = {f.topic_id: f for f in db.session.scalars(
+    existing = {f.topic_id: f for f in s.scalars(
         select(InsightTopicFact).where(InsightTopicFact.topic_id.in_(topic_ids)))}
     for tid in topic_ids:
         topic = topics.get(tid)
         fact = existing.get(tid)
         if topic is None or topic.state is None:
             if fact is not None:
-                db.session.delete(fact)
+                s.delete(fact)
             continue
         if fact is None:
             fact = InsightTopicFact(topic_id=tid)
-            db.session.add(fact)
+            s.add(fact)
         others = [r for r in replies[tid] if r.author_id != topic.author_id]
         staff = [r for r in replies[tid] if r.role in STAFF_ROLES]
         solved = [m.created_at for m in moves[tid] if m.event in ("accepted", "official_answer")]
@@ -266,4 +268,30 @@ def refresh_facts(topic_ids: list[int], *, now: datetime | None = None) -> None:
         fact.satisfaction_at = topic.satisfaction_at
         fact.sentiment = text.sentiment(f"{topic.title}\n{firsts.get(tid, '')}")
         fact.updated_at = now
-    db.session.flush()
+    s.flush()
+
+
+# --- after each commit, where cheap ------------------------------------------------
+
+def refresh_after_commit(topic_id: int) -> None:
+    """Refresh this topic's facts once the current transaction commits (in a session
+    of its own), so a state change shows on the dashboard before the next rollup."""
+    from flask import current_app as app
+
+    from forum.aftercommit import after_commit, transaction_state
+
+    state = transaction_state()
+    pending = state.get("insights_topics")
+    if pending is None:
+        pending = state["insights_topics"] = set()
+        real_app = app._get_current_object()
+
+        def refresh() -> None:
+            from sqlalchemy.orm import Session
+
+            with real_app.app_context(), Session(db.engine) as session:
+                refresh_facts(sorted(pending), session=session)
+                session.commit()
+
+        after_commit(refresh)
+    pending.add(topic_id)

@@ -199,3 +199,24 @@ def test_search_today_is_read_live(app, forum):
     assert tiles(s)["Searches"]["value"] == "5"
     assert tiles(s)["Searches with no results"]["value"] == "40%"
     assert ["pac code", 1] in s["extra_table"]["rows"]
+
+
+def test_a_state_change_refreshes_the_facts_after_commit(app, make_user, make_category):
+    from forum.topics import services
+
+    asker, care = make_user("asker2"), make_user("care3", role="staff")
+    cat = make_category()
+    with app.app_context():
+        from forum.models import Category, User
+
+        topic = services.create_topic(db.session.get(Category, cat["id"]), author=db.session.get(User, asker["id"]),
+                                      title="Voicemail not working", body="Since Monday.")
+        db.session.commit()
+        topic_id = topic.id
+        assert db.session.get(InsightTopicFact, topic_id) is None  # a new question: the job counts it
+        services.reply_to_topic(topic, author=db.session.get(User, care["id"]), body="Fixed now.")
+        db.session.commit()
+        db.session.expire_all()
+        fact = db.session.get(InsightTopicFact, topic_id)
+        assert fact is not None
+        assert fact.staff_response_s is not None and fact.staff_response_s >= 0
