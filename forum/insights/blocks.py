@@ -128,7 +128,7 @@ def resolution(ctx) -> dict:
         rate = d.share(solved, len(items)) if final else None
         rows.append([week.isoformat(), len(items), solved if final else "not final yet",
                      pct(rate) if final else "not final yet"])
-        bars.append((f"week of {week.isoformat()}", rate or 0, pct(rate) if final else "not final yet"))
+        bars.append((f"w/c {week.strftime('%d %b')}", rate or 0, pct(rate) if final else "not final"))
         week += timedelta(days=7)
     return {"tiles": tiles, "chart": chart(bars), "chart_label": "Solved within 7 days, by the week asked",
             "columns": ["Week asked (Monday)", "Asked", "Solved within 7 days", "Solved rate"], "rows": rows,
