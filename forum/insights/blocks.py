@@ -226,7 +226,7 @@ def search(ctx) -> dict:
 def talk(ctx) -> dict:
     cfg = current_app.config
     terms = q.top_terms(ctx.period)
-    prev = dict(q.top_terms(ctx.period.previous(), limit=200))
+    prev = dict(q.top_terms(ctx.period.previous(), limit=len(terms), only=[t for t, _ in terms]))
     per_day = q.term_days(ctx.period, [t for t, _ in terms[:5]])
     rows = [[t, n, prev.get(t, 0)] for t, n in terms]
     bars = [(t, n, str(n)) for t, n in terms]

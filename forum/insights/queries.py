@@ -132,10 +132,15 @@ def daily(period: Period, metric: str, *, group_by_day: bool = True) -> list:
     return list(db.session.execute(stmt))
 
 
-def top_terms(period: Period, limit: int = 15) -> list[tuple[str, int]]:
+def top_terms(period: Period, limit: int = 15, *, only: list[str] | None = None) -> list[tuple[str, int]]:
+    """The most used terms of the period (or the counts of ``only`` these terms)."""
     r = InsightDaily
     total = func.sum(r.value).label("n")
     stmt = select(r.key, total).where(r.metric == "term", r.day >= period.start, r.day <= period.end)
+    if only is not None:
+        if not only:
+            return []
+        stmt = stmt.where(r.key.in_(only))
     if period.board is not None:
         stmt = stmt.where(r.category_id == period.board)
     return [(k, int(n)) for k, n in db.session.execute(stmt.group_by(r.key).order_by(total.desc(), r.key).limit(limit))]

@@ -61,6 +61,10 @@ class InsightDaily(db.Model):
     (``answers``: the user id) and terms (``term``: the word or phrase)."""
 
     __tablename__ = "insight_daily"
+    __table_args__ = (
+        # One metric's keys over a period (sentiment, search, the chosen terms by day).
+        Index("ix_insight_daily_metric_key_day", "metric", "key", "day"),
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
