@@ -73,6 +73,7 @@ FEATURES = (
     "qa_events",
     "search",
     "jobs",
+    "insights",
 )
 
 

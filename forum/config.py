@@ -161,6 +161,14 @@ class DefaultConfig:
     #: Seconds one live-update stream (``/status/<id>/events``) stays open; the browser
     #: reconnects on its own (server-sent events).
     LIVE_STREAM_SECONDS = 25
+    # --- insights (/staff/insights) ---
+    #: A term is a spike when its hourly count is this many standard deviations above the
+    #: same hour of the week over the 4 weeks before (staff may try another on the page) ...
+    INSIGHTS_SPIKE_Z = 3.0
+    #: ... and it was used at least this many times in that hour.
+    INSIGHTS_SPIKE_MIN_COUNT = 5
+    #: The longest date range the dashboard accepts, in days.
+    INSIGHTS_MAX_DAYS = 366
 
 
 def load_secret_key(instance_path: str) -> str:

@@ -613,3 +613,39 @@ def can_quote_post(user: User | None, post: Any = None) -> bool:
 PREDICATES.update(
     {f.__name__: f for f in (can_view_topic, can_suggest_mentions, can_preview_post, can_upload_image, can_quote_post)}
 )
+
+
+# --- insights (issue 14) ---
+
+#: Roles that see the Customer Care insights dashboard in full (the Team block aside).
+INSIGHTS_ROLES = frozenset({"staff", "executive", "admin"})
+
+
+# The insights dashboard: Customer Care, the Head of Customer Care and admins. Others get
+# 404 (the page's existence is not advertised), except moderators: see below.
+def can_view_insights(user: User | None, obj: Any = None) -> bool:
+    return _signed_in(user) and user.role in INSIGHTS_ROLES
+
+
+# Its moderation block (and that block's CSV): those roles, and moderators, who see
+# that block only.
+def can_view_moderation_insights(user: User | None, obj: Any = None) -> bool:
+    return can_view_insights(user) or (_signed_in(user) and user.role == "moderator")
+
+
+# The per-agent Team block: staff leads (admins) only.
+def can_view_team_insights(user: User | None, obj: Any = None) -> bool:
+    return _is_admin(user)
+
+
+# A visitor (not signed in) answers "Did you find what you needed?" on a solved topic.
+def can_answer_found_survey(user: User | None, topic: Topic | None = None) -> bool:
+    return not _signed_in(user) and (topic is None or topic.state == "resolved")
+
+
+PREDICATES.update(
+    {
+        f.__name__: f
+        for f in (can_view_insights, can_view_moderation_insights, can_view_team_insights, can_answer_found_survey)
+    }
+)

@@ -11,7 +11,7 @@ from forum.helpdesk.saved_replies import BODY_MAX as SAVED_BODY_MAX
 from forum.helpdesk.saved_replies import BODY_TOO_LONG as SAVED_BODY_TOO_LONG
 from forum.helpdesk.saved_replies import TITLE_MAX as SAVED_TITLE_MAX
 from forum.helpdesk.saved_replies import TITLE_MESSAGE as SAVED_TITLE_MESSAGE
-from forum.helpdesk.services import COMMENT_MAX
+from forum.helpdesk.services import COMMENT_MAX, SCORE_MESSAGE
 from forum.markup import MAX_BODY_LENGTH
 from forum.messages.services import MESSAGE_EMPTY, MESSAGE_MAX, MESSAGE_TOO_LONG, SUBJECT_LENGTH, SUBJECT_MAX
 from forum.models.cases import ISSUE_LABELS
@@ -32,6 +32,13 @@ class SatisfactionForm(FlaskForm):
     answer = RadioField("Did this solve your problem?", choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
                         validators=[DataRequired("Answer Yes or No.")])
     comment = TextAreaField("Anything to add? (optional)", validators=[Optional(), Length(max=COMMENT_MAX)])
+
+
+class SatisfactionScoreForm(FlaskForm):
+    score = RadioField("How satisfied are you with the help you got?", coerce=int,
+                       choices=[SelectChoice(n, f"{n}{label}") for n, label in
+                                ((1, " (not satisfied)"), (2, ""), (3, ""), (4, ""), (5, " (very satisfied)"))],
+                       validators=[DataRequired(SCORE_MESSAGE)])
 
 
 

@@ -110,8 +110,26 @@ def rate_satisfaction(topic: Topic, *, user: User, answer: str, comment: str = "
     topic.satisfaction = answer
     topic.satisfaction_comment = _clean(comment, limit=COMMENT_MAX, field="comment", what="comment") or None
     topic.satisfaction_at = utcnow()
+    if answer != "yes":
+        topic.satisfaction_score = None  # the score is asked after a Yes only
     db.session.flush()
     cases.on_satisfaction(topic, actor=user, answer=answer, comment=topic.satisfaction_comment)
+
+
+SCORE_MESSAGE = "Choose a score from 1 (not satisfied) to 5 (very satisfied)."
+
+
+def rate_satisfaction_score(topic: Topic, *, user: User, score: int | None) -> None:
+    """The 1-5 satisfaction score the author gives after answering Yes (they may change it)."""
+    if not can_rate_satisfaction(user, topic):
+        raise PermissionDenied("Only the topic's author can answer this, once Customer Care has answered.")
+    if topic.satisfaction != "yes":
+        raise HelpdeskError("Answer “Did this solve your problem?” with Yes first.", field="score", status=409)
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise HelpdeskError(SCORE_MESSAGE, field="score")
+    topic.satisfaction_score = score
+    topic.satisfaction_at = utcnow()
+    db.session.flush()
 
 
 def on_answer_hidden(post: Post, *, actor: User | None = None, reason: str | None = None) -> bool:

@@ -77,6 +77,21 @@ def satisfaction(topic_id: int):
     return _to_topic(topic, "satisfaction")
 
 
+@bp.route("/t/<id:topic_id>/satisfaction/score", methods=["POST"])
+def satisfaction_score(topic_id: int):
+    """After a Yes, the author scores their satisfaction from 1 to 5."""
+    topic = db.get_or_404(Topic, topic_id)
+    require(can_rate_satisfaction, current_user, topic)
+    form = forms.SatisfactionScoreForm()
+    require_valid(form)
+    with action(quiet=True) as done:
+        services.rate_satisfaction_score(topic, user=current_user, score=form.score.data)
+    if not done:
+        abort(done.error.status, done.error.message)
+    flash("Thanks: your score helps Customer Care improve.", "success")
+    return _to_topic(topic, "satisfaction")
+
+
 @bp.route("/p/<id:post_id>/kudos", methods=["POST"])
 def kudos(post_id: int):
     """Give kudos to a post (once; not to one's own)."""
@@ -199,6 +214,7 @@ class _LazyForms(dict):
         "action": EmptyForm,
         "subscription": EmptyForm,
         "satisfaction": lambda: forms.SatisfactionForm(),
+        "satisfaction_score": lambda: forms.SatisfactionScoreForm(),
         "resolve": lambda: forms.ResolveForAskerForm(formdata=None),
         "label": lambda: forms.IssueLabelForm(formdata=None),
     }

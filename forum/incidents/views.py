@@ -74,6 +74,9 @@ def new_incident():
     """Open an incident with its first update (staff)."""
     require(can_manage_incidents, current_user)
     form = forms.IncidentForm()
+    if request.method == "GET":  # prefilled from a link (the insights spike's "Open an incident")
+        form.title.data = request.args.get("title", "")[:forms.TITLE_MAX] or None
+        form.tags.data = request.args.get("tags", "")[:forms.TAGS_TOTAL_MAX] or None
     if form.validate_on_submit():
         with action(form, field="body") as done:
             idempotency.claim(form)

@@ -16,7 +16,6 @@ SCHEDULE = {
     "helpdesk.auto_resolve": crontab(minute=15, hour="*/1"),
     # Daily notification digests (forum notifications send-digests).
     "notifications.send_digests": crontab(minute=0, hour=7),
-    # Insights rollups (issue 14): register @periodic("insights.rollup") in
-    # forum.insights.rollups and it runs here.
-    "insights.rollup": crontab(minute=5),
+    # Insights rollups (forum insights rollup): history for /staff/insights, kept live.
+    "insights.rollup": 300.0,
 }

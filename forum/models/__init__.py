@@ -15,6 +15,13 @@ from forum.models.incidents import (
     IncidentUpdateRevision,
 )
 from forum.models.jobs import JobOutbox
+from forum.models.insights import (
+    FoundSurvey,
+    InsightDaily,
+    InsightRollupState,
+    InsightTermHour,
+    InsightTopicFact,
+)
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification
@@ -49,6 +56,11 @@ __all__ = [
     "TwoFactor",
     "UserSession",
     "FLAG_REASONS",
+    "FoundSurvey",
+    "InsightDaily",
+    "InsightRollupState",
+    "InsightTermHour",
+    "InsightTopicFact",
     "Appeal",
     "Flag",
     "PostRevision",

@@ -18,6 +18,8 @@ class ModerationLogEntry(db.Model):
         Index("ix_moderation_log_action_id", "action", "id"),
         Index("ix_moderation_log_actor_id_id", "actor_id", "id"),
         Index("ix_moderation_log_subject_user_id_id", "subject_user_id", "id"),
+        # insights: the log entries of a period.
+        Index("ix_moderation_log_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -125,6 +125,8 @@ class Topic(db.Model):
     #: The author's answer to "Did this solve your problem?": ``yes``, ``no`` or ``None``.
     satisfaction: Mapped[str | None] = mapped_column(String(3))
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    #: insights: the 1-5 score the author gave after answering Yes (``None`` when not given).
+    satisfaction_score: Mapped[int | None] = mapped_column(Integer)
     satisfaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when anyone acting for the brand replies; the staff queue lists topics without one.
     has_staff_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
