@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-PASSWORD = "bench-password-123"  # bench/generate.py gives every user this password
+PASSWORD = "bench-password-123"  # noqa: S105 - bench/generate.py gives every user this password
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -147,9 +147,9 @@ def sign_in(base: str, username: str) -> str:
 def load(master: int, url: str, seconds: int, connections: int, cookie: str | None) -> dict:
     wrk = shutil.which("wrk") or "wrk"
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
-    subprocess.run([wrk, "-t1", f"-c{connections}", "-d1s", *headers, url], capture_output=True, check=True)  # warm up
+    subprocess.run([wrk, "-t1", f"-c{connections}", "-d1s", *headers, url], capture_output=True, check=True)  # noqa: S603 - warm up
     cpu0 = worker_cpu(master)
-    out = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", *headers, url],
+    out = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", *headers, url],  # noqa: S603
                          capture_output=True, text=True, check=True).stdout
     cpu = worker_cpu(master) - cpu0
     requests = int(re.search(r"(\d+) requests in", out).group(1))
@@ -228,7 +228,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5140, help="the reference app's port; the forum's is the next")
-    parser.add_argument("--cache-dir", default="/tmp", help="where generated forums are kept between runs")
+    parser.add_argument("--cache-dir", default="/tmp",  # noqa: S108 - kept between runs on purpose
+                        help="where generated forums are kept between runs")
     parser.add_argument("--json", help="also write the raw figures to this file")
     args = parser.parse_args()
     results = [run_size(int(n), args) for n in args.sizes.split(",")]

@@ -135,6 +135,7 @@ def _register_core(app: Flask) -> None:
     from forum import health
     from forum.demo import demo_cli
     from forum.errors import register_error_handlers
+    from forum.rendering import init_rendering
     from forum.security import register_security
     from forum.templating import register_template_helpers
 
@@ -143,6 +144,7 @@ def _register_core(app: Flask) -> None:
     register_error_handlers(app)
     register_security(app)
     register_template_helpers(app)
+    init_rendering(app)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

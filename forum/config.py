@@ -105,6 +105,11 @@ class DefaultConfig:
     #: Seconds those renders are cached (and the max-age given to front proxies).
     INCIDENT_PAGE_TTL = 15
 
+    # --- page speed (forum/rendering.py) ---
+    #: Folder for Jinja's compiled templates, shared by workers and restarts; empty means
+    #: ``<instance>/jinja-bytecode``, "off" compiles in memory only.
+    JINJA_BYTECODE_CACHE = ""
+
 
 def load_secret_key(instance_path: str) -> str:
     """Return the secret key kept in ``instance/secret_key``, creating it once.

@@ -21,6 +21,7 @@ from forum.permissions import (
     can_view_staff_queue,
     require,
 )
+from forum.rendering import RenderedOnce
 from forum.web import page_arg, safe_next
 
 
@@ -191,7 +192,7 @@ def _profile_stats(user):
 
 @bp.app_template_global("helpdesk_forms")
 def _forms():
-    action = EmptyForm()
+    action = RenderedOnce(EmptyForm())  # its CSRF field is on every post's buttons: rendered once
     return {"action": action, "satisfaction": forms.SatisfactionForm(), "subscription": action,
             "resolve": forms.ResolveForAskerForm(formdata=None), "label": forms.IssueLabelForm(formdata=None)}
 

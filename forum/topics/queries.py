@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
@@ -65,11 +65,16 @@ def category_topics(category: Category, page: int, status: str = "all", label: s
         ) or 0
     else:
         total = category.topic_count
+    order = (Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
+    # The page's ids first, from the index alone (ix_topics_category_page holds the "not
+    # merged" filter), then only those rows with their people: a deep page costs what
+    # page 1 costs, not one table row and two joins per skipped topic.
+    page_ids = base.with_only_columns(Topic.id).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     topics = db.session.scalars(
-        base.options(joinedload(Topic.last_poster), joinedload(Topic.author))
-        .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        select(Topic)
+        .where(Topic.id.in_(page_ids.scalar_subquery()))
+        .options(joinedload(Topic.last_poster), joinedload(Topic.author))
+        .order_by(*order)
     )
     return Page(list(topics), page, per_page, total)
 
@@ -79,7 +84,9 @@ def get_topic(topic_id: int) -> Topic | None:
 
 
 def _top_level_filter(topic_id: int):
-    return and_(Post.topic_id == topic_id, Post.is_first.is_(False), Post.parent_id.is_(None))
+    # "= false", not "IS false": PostgreSQL uses an index only for the former
+    # (ix_posts_topic_threads covers the count and the page's offset).
+    return and_(Post.topic_id == topic_id, Post.parent_id.is_(None), Post.is_first == false())
 
 
 @dataclass
