@@ -103,20 +103,25 @@ def topic_page(topic: Topic, page: int) -> tuple[Post | None, Page]:
     followed by its replies in depth-first order."""
     per_page = current_app.config["THREADS_PER_PAGE"]
     max_depth = current_app.config["MAX_REPLY_DEPTH"]
-    total = db.session.scalar(select(func.count(Post.id)).where(_top_level_filter(topic.id))) or 0
-    root_ids = list(
-        db.session.scalars(
-            select(Post.id).where(_top_level_filter(topic.id)).order_by(Post.id).limit(per_page).offset((page - 1) * per_page)
-        )
+    threads = _top_level_filter(topic.id)
+    # One statement: the page's threads (their roots from ix_posts_topic_threads, then every
+    # reply under them), the opening post on page 1, and the number of threads on each row.
+    page_roots = select(Post.id).where(threads).order_by(Post.id).limit(per_page).offset((page - 1) * per_page)
+    # Each branch of the OR is one index range (primary key, ix_posts_topic_root, ix_posts_topic_threads).
+    wanted = or_(
+        Post.id.in_(page_roots.scalar_subquery()),
+        and_(Post.topic_id == topic.id, Post.thread_root_id.in_(page_roots.scalar_subquery())),
     )
-    wanted = or_(Post.id.in_(root_ids), Post.thread_root_id.in_(root_ids)) if root_ids else False
-    if page == 1:
-        wanted = or_(and_(Post.topic_id == topic.id, Post.is_first.is_(True)), wanted)
-    posts = list(
-        db.session.scalars(
-            select(Post).where(Post.topic_id == topic.id).where(wanted).options(joinedload(Post.author)).order_by(Post.id)
-        )
-    ) if (root_ids or page == 1) else []
+    if page == 1:  # the opening post never has a parent
+        wanted = or_(and_(Post.topic_id == topic.id, Post.parent_id.is_(None), Post.is_first.is_(True)), wanted)
+    total_threads = select(func.count(Post.id)).where(threads).scalar_subquery()
+    rows = db.session.execute(
+        select(Post, total_threads).where(wanted).options(joinedload(Post.author)).order_by(Post.id)
+    ).all()
+    posts = [row[0] for row in rows]
+    # No row: a page past the end (a 404) or a topic without posts; count them alone.
+    total = rows[0][1] if rows else db.session.scalar(select(func.count(Post.id)).where(threads)) or 0
+    root_ids = [p.id for p in posts if p.parent_id is None and not p.is_first]
     first = next((p for p in posts if p.is_first), None)
     by_id = {p.id: p for p in posts}
     children: dict[int, list[Post]] = {}
