@@ -109,6 +109,9 @@ class DefaultConfig:
     #: Folder for Jinja's compiled templates, shared by workers and restarts; empty means
     #: ``<instance>/jinja-bytecode``, "off" compiles in memory only.
     JINJA_BYTECODE_CACHE = ""
+    #: Longest a cached list (home page boards and latest activity, forum/listcache.py) is
+    #: kept; writes refresh it at once in this process (in every one with Redis).
+    LIST_CACHE_SECONDS = 10
 
 
 def load_secret_key(instance_path: str) -> str:

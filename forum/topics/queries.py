@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from forum import listcache
 from forum.extensions import db
 from forum.models import Category, Post, Topic
 from forum.models.cases import OPEN_STATES, RESOLVED
@@ -16,20 +17,30 @@ from forum.pagination import Page
 
 
 def categories_with_counts() -> list[tuple[Category, int]]:
-    cats = db.session.scalars(select(Category).order_by(Category.position, Category.id))
-    return [(cat, cat.topic_count) for cat in cats]
+    """Every board with its topic count, the same for every reader: cached (forum.listcache)."""
+
+    def build():
+        cats = db.session.scalars(select(Category).order_by(Category.position, Category.id))
+        return [(cat, cat.topic_count) for cat in cats]
+
+    return listcache.cached_list("boards", build)
 
 
 def recent_topics(limit: int = 10) -> list[Topic]:
-    return list(
-        db.session.scalars(
-            select(Topic)
-            .where(Topic.merged_into_id.is_(None))
-            .options(joinedload(Topic.category), joinedload(Topic.last_poster), joinedload(Topic.author))
-            .order_by(Topic.last_post_at.desc(), Topic.id.desc())
-            .limit(limit)
+    """The latest activity across all boards, with board and people: cached (forum.listcache)."""
+
+    def build():
+        return list(
+            db.session.scalars(
+                select(Topic)
+                .where(Topic.merged_into_id.is_(None))
+                .options(joinedload(Topic.category), joinedload(Topic.last_poster), joinedload(Topic.author))
+                .order_by(Topic.last_post_at.desc(), Topic.id.desc())
+                .limit(limit)
+            )
         )
-    )
+
+    return listcache.cached_list(f"recent:{limit}", build)
 
 
 def category_by_slug(slug: str) -> Category | None:
