@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -29,6 +30,9 @@ from werkzeug.routing.converters import NumberConverter
 _PATH_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.converters.BaseConverter.to_url
 _QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 _SLOW = object()
+# Text made only of characters the encoders above keep as they are needs no quoting.
+_PATH_PLAIN = re.compile(r"[A-Za-z0-9_.~!$&'()*+,/:;=@-]*\Z").match
+_QUERY_PLAIN = re.compile(r"[A-Za-z0-9_.~!$'()*,/:;?@-]*\Z").match
 
 
 def _stand_in(index: int, value: Any) -> int | str:
@@ -45,33 +49,42 @@ class UrlPatterns:
 
     def __call__(self, endpoint: str, **values: Any) -> str:
         ctx = _cv_request.get(None)
-        if ctx is None or ctx.url_adapter is None or endpoint[:1] == "." or any(k[:1] == "_" for k in values):
+        if ctx is None or "_anchor" in values or "_external" in values or "_method" in values or "_scheme" in values:
             return self.app.url_for(endpoint, **values)
-        values = {k: v for k, v in values.items() if v is not None}
-        for v in values.values():
-            if type(v) is not int and not isinstance(v, str):  # bool, Undefined, lists...
+        adapter = ctx.url_adapter
+        if adapter is None or endpoint[:1] == ".":
+            return self.app.url_for(endpoint, **values)
+        key = [endpoint, adapter.script_name, adapter.subdomain]
+        for name, value in values.items():
+            kind = type(value)
+            if kind is int:
+                key.append(name)
+                key.append(True)
+            elif kind is str or isinstance(value, str):
+                key.append(name)
+                key.append(False)
+            elif value is not None:  # bool, Undefined, lists...: Flask decides
                 return self.app.url_for(endpoint, **values)
-        kinds = tuple((k, type(v) is int) for k, v in values.items())
-        key = (endpoint, kinds, ctx.url_adapter.script_name, ctx.url_adapter.subdomain)
+        key = tuple(key)
         pattern = self.patterns.get(key)
         if pattern is None:
-            pattern = self.patterns[key] = self._pattern(endpoint, values)
+            pattern = self.patterns[key] = self._pattern(endpoint, {k: v for k, v in values.items() if v is not None})
         if pattern is _SLOW:
             return self.app.url_for(endpoint, **values)
-        parts = []
-        for piece in pattern:
-            if type(piece) is str:
-                parts.append(piece)
+        head, parts = pattern
+        out = [head]
+        for name, in_query, tail in parts:
+            value = values[name]
+            if type(value) is int:
+                out.append(str(value))
             else:
-                name, in_query = piece
-                value = values[name]
-                if type(value) is int:
-                    parts.append(str(value))
-                elif in_query:
-                    parts.append(quote_plus(str(value), safe=_QUERY_SAFE))
+                value = str(value)  # a Markup value must not escape what it is joined to
+                if in_query:
+                    out.append(value if _QUERY_PLAIN(value) else quote_plus(value, safe=_QUERY_SAFE))
                 else:
-                    parts.append(quote(str(value), safe=_PATH_SAFE))
-        return "".join(parts)
+                    out.append(value if _PATH_PLAIN(value) else quote(value, safe=_PATH_SAFE))
+            out.append(tail)
+        return "".join(out)
 
     def _plain_rules(self, endpoint: str, values: dict) -> bool:
         """Rules whose URL depends only on which arguments are given, with converters
@@ -113,14 +126,13 @@ class UrlPatterns:
             if at < 0 or url.find(text, at + 1) >= 0:
                 return _SLOW
             found.append((at, len(text), name, query_at != -1 and at > query_at))
-        pattern: list = []
-        pos = 0
-        for at, length, name, in_query in sorted(found):
-            pattern.append(url[pos:at])
-            pattern.append((name, in_query))
-            pos = at + length
-        pattern.append(url[pos:])
-        return tuple(p for p in pattern if p != "")
+        found.sort()
+        head = url[: found[0][0]] if found else url
+        parts = []
+        for i, (at, length, name, in_query) in enumerate(found):
+            end = found[i + 1][0] if i + 1 < len(found) else len(url)
+            parts.append((name, in_query, url[at + length:end]))
+        return head, tuple(parts)
 
 
 class RenderedOnce:
