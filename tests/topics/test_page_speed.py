@@ -92,3 +92,18 @@ def test_a_topics_last_page_shows_its_last_threads(app, client, build, make_user
             client.get(f"{path}?page={n}")
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_signed_in_home_reads_the_session_and_both_header_counts_only(app, client, signed_in, build, make_user,
+                                                                      category, count_queries):
+    ann = make_user("ann")
+    with build() as b:
+        b.topic(category, ann, title="A topic on the home page")
+    signed_in("member")
+    client.get("/")  # warm: the lists are cached, the session's last use recorded
+    counter = count_queries()
+    with counter:
+        resp = client.get("/")
+    assert resp.status_code == 200 and "A topic on the home page" in resp.get_data(as_text=True)
+    # The signed-in session with its user, then one query for both header badges.
+    assert counter.count == 2, counter.statements
