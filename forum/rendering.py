@@ -30,6 +30,7 @@ from werkzeug.routing.converters import NumberConverter
 _PATH_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.converters.BaseConverter.to_url
 _QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 _SLOW = object()
+_MAX_PATTERNS = 4096
 # Text made only of characters the encoders above keep as they are needs no quoting.
 _PATH_PLAIN = re.compile(r"[A-Za-z0-9_.~!$&'()*+,/:;=@-]*\Z").match
 _QUERY_PLAIN = re.compile(r"[A-Za-z0-9_.~!$'()*,/:;?@-]*\Z").match
@@ -68,6 +69,8 @@ class UrlPatterns:
         key = tuple(key)
         pattern = self.patterns.get(key)
         if pattern is None:
+            if len(self.patterns) >= _MAX_PATTERNS:  # e.g. a proxy passing many script roots
+                self.patterns.clear()
             pattern = self.patterns[key] = self._pattern(endpoint, {k: v for k, v in values.items() if v is not None})
         if pattern is _SLOW:
             return self.app.url_for(endpoint, **values)
