@@ -84,7 +84,8 @@ def test_rendered_once_gives_the_field_html_each_time(app):
         form = EmptyForm()
         once = RenderedOnce(form)
         html = once.csrf_token
-        assert html == form.csrf_token() and 'name="csrf_token"' in html
+        assert html == form.csrf_token()
+        assert 'name="csrf_token"' in html
         assert once.csrf_token is html
 
 

@@ -42,7 +42,8 @@ def test_every_board_page_lists_the_live_topics_in_order(app, client, count_quer
             select(Topic.title).where(Topic.merged_into_id.is_(None))
             .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
         ))
-    assert len(expected) == 33 and expected[0] == "Topic number 03"
+    assert len(expected) == 33
+    assert expected[0] == "Topic number 03"
     shown = [title for n in range(1, 7) for title in _titles(client, f"/c/{board['slug']}?page={n}")]
     assert shown == expected
     counts = []
@@ -104,6 +105,7 @@ def test_signed_in_home_reads_the_session_and_both_header_counts_only(app, clien
     counter = count_queries()
     with counter:
         resp = client.get("/")
-    assert resp.status_code == 200 and "A topic on the home page" in resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "A topic on the home page" in resp.get_data(as_text=True)
     # The signed-in session with its user, then one query for both header badges.
     assert counter.count == 2, counter.statements
