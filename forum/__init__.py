@@ -141,6 +141,7 @@ def _register_core(app: Flask) -> None:
     from forum.errors import register_error_handlers
     from forum.httpcache import register_http_cache
     from forum.overload import register_overload
+    from forum.rendering import init_rendering
     from forum.security import register_security
     from forum.styleguide import bp as styleguide_bp
     from forum.templating import register_template_helpers
@@ -151,6 +152,7 @@ def _register_core(app: Flask) -> None:
     register_error_handlers(app)
     register_security(app)
     register_template_helpers(app)
+    init_rendering(app)
     register_http_cache(app)  # after the features' hooks are registered, so it runs before them
     register_overload(app)
 

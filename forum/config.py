@@ -169,6 +169,13 @@ class DefaultConfig:
     INSIGHTS_SPIKE_MIN_COUNT = 5
     #: The longest date range the dashboard accepts, in days.
     INSIGHTS_MAX_DAYS = 366
+    # --- page speed (forum/rendering.py) ---
+    #: Folder for Jinja's compiled templates, shared by workers and restarts; empty means
+    #: ``<instance>/jinja-bytecode``, "off" compiles in memory only.
+    JINJA_BYTECODE_CACHE = ""
+    #: Longest a cached list (home page boards and latest activity, forum/listcache.py) is
+    #: kept; writes refresh it at once in this process (in every one with Redis).
+    LIST_CACHE_SECONDS = 10
 
 
 def load_secret_key(instance_path: str) -> str:

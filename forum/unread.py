@@ -1,6 +1,6 @@
 """The unread counts the page header shows: notifications and conversations.
 
-One query each, only for a signed-in viewer. Core, so the header needs no feature.
+One query for both, only for a signed-in viewer. Core, so the header needs no feature.
 
 Opening a topic marks the viewer's notifications about it read
 (:func:`viewing_topic`): the same one query gives the header its count without them,
@@ -19,6 +19,7 @@ from forum.models import Conversation, ConversationParticipant, Notification, Us
 from forum.models.base import utcnow
 
 _G_KEY = "forum_unread_notifications"
+_G_MESSAGES_KEY = "forum_unread_conversations"
 
 
 def unread_notifications(user: User) -> int:
@@ -40,12 +41,34 @@ def unread_conversations(user: User) -> int:
     ) or 0
 
 
+def _unread_conversations_count(user_id: int):
+    return (
+        select(func.count(ConversationParticipant.id))
+        .join(Conversation, Conversation.id == ConversationParticipant.conversation_id)
+        .where(
+            ConversationParticipant.user_id == user_id,
+            Conversation.last_message_id > ConversationParticipant.last_read_message_id,
+        )
+        .scalar_subquery()
+    )
+
+
 def header_notifications() -> int:
-    """For the header: the signed-in viewer's unread notifications, 0 for visitors."""
+    """For the header: the signed-in viewer's unread notifications, 0 for visitors. The
+    same query brings the unread conversations for :func:`header_messages`."""
     if not current_user.is_authenticated:
         return 0
     if _G_KEY not in g:
-        setattr(g, _G_KEY, unread_notifications(current_user))
+        notifications, conversations = db.session.execute(
+            select(
+                select(func.count(Notification.id))
+                .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+                .scalar_subquery(),
+                _unread_conversations_count(current_user.id),
+            )
+        ).one()
+        setattr(g, _G_KEY, notifications or 0)
+        setattr(g, _G_MESSAGES_KEY, conversations or 0)
     return getattr(g, _G_KEY)
 
 
@@ -56,11 +79,15 @@ def viewing_topic(topic_id: int) -> None:
     UPDATE on the (user, topic, read_at) index."""
     if not current_user.is_authenticated:
         return
-    total, here = db.session.execute(
-        select(func.count(Notification.id), func.count(case((Notification.topic_id == topic_id, Notification.id))))
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+    total, here, conversations = db.session.execute(
+        select(
+            func.count(Notification.id),
+            func.count(case((Notification.topic_id == topic_id, Notification.id))),
+            _unread_conversations_count(current_user.id),
+        ).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
     ).one()
     setattr(g, _G_KEY, total - here)
+    setattr(g, _G_MESSAGES_KEY, conversations or 0)
     if not here:
         return
     user_id, seen_at = current_user.id, utcnow()
@@ -90,5 +117,10 @@ def mark_topic_read(user_id: int, topic_id: int, *, before=None) -> int:
 
 
 def header_messages() -> int:
-    """For the header: the signed-in viewer's unread conversations, 0 for visitors."""
-    return unread_conversations(current_user) if current_user.is_authenticated else 0
+    """For the header: the signed-in viewer's unread conversations, 0 for visitors (read
+    with the notifications' count when the header asked for that first)."""
+    if not current_user.is_authenticated:
+        return 0
+    if _G_MESSAGES_KEY in g:
+        return getattr(g, _G_MESSAGES_KEY)
+    return unread_conversations(current_user)

@@ -21,6 +21,7 @@ from forum.permissions import (
     can_view_staff_queue,
     require,
 )
+from forum.rendering import RenderedOnce
 from forum.web import page_arg, safe_next
 
 
@@ -211,8 +212,8 @@ class _LazyForms(dict):
     publicly cacheable (forum/httpcache.py)."""
 
     _BUILDERS = {
-        "action": EmptyForm,
-        "subscription": EmptyForm,
+        # Its CSRF field is on every post's buttons: rendered once (forum/rendering.py).
+        "action": lambda: RenderedOnce(EmptyForm()),
         "satisfaction": lambda: forms.SatisfactionForm(),
         "satisfaction_score": lambda: forms.SatisfactionScoreForm(),
         "resolve": lambda: forms.ResolveForAskerForm(formdata=None),
@@ -220,6 +221,9 @@ class _LazyForms(dict):
     }
 
     def __missing__(self, key):
+        if key == "subscription":  # the same empty form as the post buttons'
+            value = self[key] = self["action"]
+            return value
         if key not in self._BUILDERS:
             raise KeyError(key)
         value = self[key] = self._BUILDERS[key]()

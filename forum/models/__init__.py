@@ -14,7 +14,6 @@ from forum.models.incidents import (
     IncidentUpdate,
     IncidentUpdateRevision,
 )
-from forum.models.jobs import JobOutbox
 from forum.models.insights import (
     FoundSurvey,
     InsightDaily,
@@ -22,6 +21,7 @@ from forum.models.insights import (
     InsightTermHour,
     InsightTopicFact,
 )
+from forum.models.jobs import JobOutbox
 from forum.models.messages import Conversation, ConversationEvent, ConversationParticipant, Message, TopicContact
 from forum.models.moderation import ModerationLogEntry
 from forum.models.notifications import Notification

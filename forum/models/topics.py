@@ -47,8 +47,9 @@ class Category(db.Model):
 class Topic(db.Model):
     __tablename__ = "topics"
     __table_args__ = (
-        # The category page: pinned first, then by last activity.
-        Index("ix_topics_category_activity", "category_id", "is_pinned", "last_post_at"),
+        # The category page: pinned first, then by last activity, covering the "not merged"
+        # filter, so a deep page skips index entries, not table rows (issue 16).
+        Index("ix_topics_category_page", "category_id", "is_pinned", "last_post_at", "id", "merged_into_id"),
         # The home page: latest activity across all boards.
         Index("ix_topics_last_post_at", "last_post_at"),
         # helpdesk: the category page filtered by case state (resolved / unresolved), unanswered, issue label.
@@ -168,6 +169,8 @@ class Post(db.Model):
     __table_args__ = (
         # Topic pages: the top-level threads of a topic in order ...
         Index("ix_posts_topic_parent", "topic_id", "parent_id", "id"),
+        # ... counted and paged from the index alone (is_first included: issue 16).
+        Index("ix_posts_topic_threads", "topic_id", "parent_id", "is_first", "id"),
         # ... and every reply in those threads.
         Index("ix_posts_topic_root", "topic_id", "thread_root_id", "id"),
         # Unread tracking: a topic's posts after a member's read position.

@@ -11,6 +11,7 @@ from forum.models import User
 from forum.people import bp, forms, services
 from forum.permissions import can_edit_settings, require
 
+
 @bp.route("/avatars/<id:user_id>/<key>.webp")
 def avatar(user_id: int, key: str):
     """A member's uploaded picture (only their current one)."""

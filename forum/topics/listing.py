@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import inspect, select
 
+from forum import listcache
 from forum.extensions import db
 from forum.models import Post, Topic, User
 from forum.topics.reading import NO_MARK, ReadMark, marks_for
@@ -39,7 +40,10 @@ def _load_people(topics: list[Topic]) -> None:
     need no query of their own."""
     wanted = set()
     for t in topics:
-        unloaded = inspect(t).unloaded
+        state = inspect(t, raiseerr=False)
+        if state is None:  # a cached snapshot (forum.listcache): it carries its people
+            continue
+        unloaded = state.unloaded
         if "author" in unloaded:
             wanted.add(t.author_id)
         if "last_poster" in unloaded and t.last_poster_id is not None:
@@ -58,9 +62,9 @@ def list_info(topics, user, *, people: bool = True) -> ListInfo:
     if people:
         _load_people(topics)
     ids = sorted({t.id for t in topics})
-    kudos = dict(db.session.execute(
+    kudos = dict(listcache.cached_list(f"kudos:{','.join(map(str, ids))}", lambda: db.session.execute(
         select(Post.topic_id, Post.kudos_count).where(Post.topic_id.in_(ids), Post.is_first.is_(True))
-    ).all())
+    ).all()))
     marks = marks_for(topics, user)
     for topic_id in ids:
         info[topic_id] = RowInfo(kudos.get(topic_id, 0) or 0, marks.get(topic_id, NO_MARK))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from forum import listcache
 from forum.extensions import db
 from forum.models import Category, Post, Topic
 from forum.models.cases import OPEN_STATES, RESOLVED
@@ -16,34 +17,49 @@ from forum.pagination import Page
 
 
 def categories_with_counts() -> list[tuple[Category, int]]:
-    cats = db.session.scalars(select(Category).order_by(Category.position, Category.id))
-    return [(cat, cat.topic_count) for cat in cats]
+    """Every board with its topic count, the same for every reader: cached (forum.listcache)."""
+
+    def build():
+        cats = db.session.scalars(select(Category).order_by(Category.position, Category.id))
+        return [(cat, cat.topic_count) for cat in cats]
+
+    return listcache.cached_list("boards", build)
 
 
 def recent_topics(limit: int = 10) -> list[Topic]:
-    return list(
-        db.session.scalars(
-            select(Topic)
-            .where(Topic.merged_into_id.is_(None))
-            .options(joinedload(Topic.category), joinedload(Topic.last_poster), joinedload(Topic.author))
-            .order_by(Topic.last_post_at.desc(), Topic.id.desc())
-            .limit(limit)
+    """The latest activity across all boards, with board and people: cached (forum.listcache)."""
+
+    def build():
+        return list(
+            db.session.scalars(
+                select(Topic)
+                .where(Topic.merged_into_id.is_(None))
+                .options(joinedload(Topic.category), joinedload(Topic.last_poster), joinedload(Topic.author))
+                .order_by(Topic.last_post_at.desc(), Topic.id.desc())
+                .limit(limit)
+            )
         )
-    )
+
+    return listcache.cached_list(f"recent:{limit}", build)
 
 
 def popular_solved_topics(limit: int = 5) -> list[Topic]:
     """The home page's "popular solved" list: resolved topics with the most replies, the
-    latest activity first among equals. One query, read from ix_topics_state_replies."""
-    return list(
-        db.session.scalars(
-            select(Topic)
-            .where(Topic.state == RESOLVED, Topic.merged_into_id.is_(None))
-            .options(joinedload(Topic.category))
-            .order_by(Topic.reply_count.desc(), Topic.last_post_at.desc())
-            .limit(limit)
+    latest activity first among equals. One query, read from ix_topics_state_replies;
+    cached like the other home lists (forum.listcache)."""
+
+    def build():
+        return list(
+            db.session.scalars(
+                select(Topic)
+                .where(Topic.state == RESOLVED, Topic.merged_into_id.is_(None))
+                .options(joinedload(Topic.category))
+                .order_by(Topic.reply_count.desc(), Topic.last_post_at.desc())
+                .limit(limit)
+            )
         )
-    )
+
+    return listcache.cached_list(f"solved:{limit}", build)
 
 
 def category_by_slug(slug: str) -> Category | None:
@@ -79,11 +95,16 @@ def category_topics(category: Category, page: int, status: str = "all", label: s
         ) or 0
     else:
         total = category.topic_count
+    order = (Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
+    # The page's ids first, from the index alone (ix_topics_category_page holds the "not
+    # merged" filter), then only those rows with their people: a deep page costs what
+    # page 1 costs, not one table row and two joins per skipped topic.
+    page_ids = base.with_only_columns(Topic.id).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     topics = db.session.scalars(
-        base.options(joinedload(Topic.last_poster), joinedload(Topic.author))
-        .order_by(Topic.is_pinned.desc(), Topic.last_post_at.desc(), Topic.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        select(Topic)
+        .where(Topic.id.in_(page_ids.scalar_subquery()))
+        .options(joinedload(Topic.last_poster), joinedload(Topic.author))
+        .order_by(*order)
     )
     return Page(list(topics), page, per_page, total)
 
@@ -93,7 +114,9 @@ def get_topic(topic_id: int) -> Topic | None:
 
 
 def _top_level_filter(topic_id: int):
-    return and_(Post.topic_id == topic_id, Post.is_first.is_(False), Post.parent_id.is_(None))
+    # "= false", not "IS false": PostgreSQL uses an index only for the former
+    # (ix_posts_topic_threads covers the count and the page's offset).
+    return and_(Post.topic_id == topic_id, Post.parent_id.is_(None), Post.is_first == false())
 
 
 @dataclass
@@ -110,20 +133,25 @@ def topic_page(topic: Topic, page: int) -> tuple[Post | None, Page]:
     followed by its replies in depth-first order."""
     per_page = current_app.config["THREADS_PER_PAGE"]
     max_depth = current_app.config["MAX_REPLY_DEPTH"]
-    total = db.session.scalar(select(func.count(Post.id)).where(_top_level_filter(topic.id))) or 0
-    root_ids = list(
-        db.session.scalars(
-            select(Post.id).where(_top_level_filter(topic.id)).order_by(Post.id).limit(per_page).offset((page - 1) * per_page)
-        )
+    threads = _top_level_filter(topic.id)
+    # One statement: the page's threads (their roots from ix_posts_topic_threads, then every
+    # reply under them), the opening post on page 1, and the number of threads on each row.
+    page_roots = select(Post.id).where(threads).order_by(Post.id).limit(per_page).offset((page - 1) * per_page)
+    # Each branch of the OR is one index range (primary key, ix_posts_topic_root, ix_posts_topic_threads).
+    wanted = or_(
+        Post.id.in_(page_roots.scalar_subquery()),
+        and_(Post.topic_id == topic.id, Post.thread_root_id.in_(page_roots.scalar_subquery())),
     )
-    wanted = or_(Post.id.in_(root_ids), Post.thread_root_id.in_(root_ids)) if root_ids else False
-    if page == 1:
-        wanted = or_(and_(Post.topic_id == topic.id, Post.is_first.is_(True)), wanted)
-    posts = list(
-        db.session.scalars(
-            select(Post).where(Post.topic_id == topic.id).where(wanted).options(joinedload(Post.author)).order_by(Post.id)
-        )
-    ) if (root_ids or page == 1) else []
+    if page == 1:  # the opening post never has a parent
+        wanted = or_(and_(Post.topic_id == topic.id, Post.parent_id.is_(None), Post.is_first.is_(True)), wanted)
+    total_threads = select(func.count(Post.id)).where(threads).scalar_subquery()
+    rows = db.session.execute(
+        select(Post, total_threads).where(wanted).options(joinedload(Post.author)).order_by(Post.id)
+    ).all()
+    posts = [row[0] for row in rows]
+    # No row: a page past the end (a 404) or a topic without posts; count them alone.
+    total = rows[0][1] if rows else db.session.scalar(select(func.count(Post.id)).where(threads)) or 0
+    root_ids = [p.id for p in posts if p.parent_id is None and not p.is_first]
     first = next((p for p in posts if p.is_first), None)
     by_id = {p.id: p for p in posts}
     children: dict[int, list[Post]] = {}

@@ -32,7 +32,8 @@ def test_upload_reencodes_and_is_shown_in_a_post(app, client, signed_in, build, 
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert b"SecretCam" not in served.get_data()
     with Image.open(io.BytesIO(served.get_data())) as img:
-        assert img.format == "WEBP" and not img.getexif()
+        assert img.format == "WEBP"
+        assert not img.getexif()
     with build() as b:
         topic = b.topic(category, user)
         tid = topic.id
@@ -49,14 +50,17 @@ def test_upload_reencodes_and_is_shown_in_a_post(app, client, signed_in, build, 
 def test_non_images_and_limits_are_refused(app, client, signed_in, monkeypatch):
     signed_in()
     resp = _upload_json(client, b"<html><script>alert(1)</script></html>", "page.png")
-    assert resp.status_code == 400 and "markup or code" in resp.get_json()["error"]
+    assert resp.status_code == 400
+    assert "markup or code" in resp.get_json()["error"]
     resp = _upload_json(client, b"MZ\x90\x00 not an image", "tool.exe")
-    assert resp.status_code == 400 and "not an image" in resp.get_json()["error"]
+    assert resp.status_code == 400
+    assert "not an image" in resp.get_json()["error"]
     monkeypatch.setitem(app.config, "UPLOADS_PER_DAY", 2)
     assert _upload_json(client, image_bytes("PNG")).status_code == 201
     assert _upload_json(client, image_bytes("GIF")).status_code == 201
     third = _upload_json(client, image_bytes("PNG"))
-    assert third.status_code == 429 and "today" in third.get_json()["error"]
+    assert third.status_code == 429
+    assert "today" in third.get_json()["error"]
     monkeypatch.setitem(app.config, "UPLOADS_PER_DAY", 100)
     monkeypatch.setitem(app.config, "UPLOAD_QUOTA_BYTES", 1)
     assert _upload_json(client, image_bytes("PNG")).status_code == 413

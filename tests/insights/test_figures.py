@@ -219,4 +219,5 @@ def test_a_state_change_refreshes_the_facts_after_commit(app, make_user, make_ca
         db.session.expire_all()
         fact = db.session.get(InsightTopicFact, topic_id)
         assert fact is not None
-        assert fact.staff_response_s is not None and fact.staff_response_s >= 0
+        assert fact.staff_response_s is not None
+        assert fact.staff_response_s >= 0

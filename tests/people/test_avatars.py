@@ -43,7 +43,8 @@ def test_upload_reencodes_strips_metadata_and_serves_safely(app, client, signed_
         assert img.format == "WEBP"
         assert img.size == (256, 256)
         assert not img.getexif()
-        assert "exif" not in img.info and "icc_profile" not in img.info
+        assert "exif" not in img.info
+        assert "icc_profile" not in img.info
     # Stored under instance/, not executable.
     with app.app_context():
         key = db.session.get(User, user["id"]).avatar_key
@@ -100,7 +101,8 @@ def test_remove_and_replace_avatar(app, client, signed_in, upload_form, post_for
     first = _avatar_url(app, user["id"])
     upload_form(SETTINGS, "picture", image_bytes("GIF", color=(0, 0, 255)), filename="b.gif", token_from=SETTINGS)
     second = _avatar_url(app, user["id"])
-    assert second and second != first
+    assert second
+    assert second != first
     assert client.get(first).status_code == 404  # the old file is gone (and not served)
     resp = post_form("/settings/avatar/remove", {}, token_from=SETTINGS)
     assert resp.status_code == 302
@@ -147,7 +149,8 @@ def test_posts_show_avatar_and_rank(app, client, build, make_user, category, sig
     doc = page(client.get(path))
     last = doc.find_all("article", cls="post")[-1]
     img = last.one("img", cls="avatar")
-    assert img.get("src").startswith("/avatars/") and img.get("alt") == ""
+    assert img.get("src").startswith("/avatars/")
+    assert img.get("alt") == ""
 
 
 def _token(client, path):

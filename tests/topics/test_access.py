@@ -150,5 +150,6 @@ def test_topic_page_reply_box_depends_on_viewer(client, signed_in, post_form, to
     assert form.find("textarea").get("name") == "body"
     reply, quote = doc.one("footer", cls="post-actions").find_all("a")
     assert reply.get("href") == f"/t/{topic['id']}/reply?to={topic['first_post']}"
-    assert quote.text == "Quote" and quote.get("href") == f"/t/{topic['id']}/reply?to={topic['first_post']}&quote=1"
+    assert quote.text == "Quote"
+    assert quote.get("href") == f"/t/{topic['id']}/reply?to={topic['first_post']}&quote=1"
     assert csrf_token(client, topic["path"])

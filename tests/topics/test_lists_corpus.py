@@ -15,7 +15,7 @@ from tests.test_security_corpus import CORPUS_DIR, CORPUS_FILES, assert_page_saf
 def test_corpus_titles_in_members_lists(app, make_user, make_category, monkeypatch):
     entries = [e for name in CORPUS_FILES for e in load_corpus(name, CORPUS_DIR)][::7]
     monkeypatch.setitem(app.config, "TOPICS_PER_PAGE", len(entries) + 10)
-    reader, asker = make_user("reader"), make_user("asker")
+    _reader, asker = make_user("reader"), make_user("asker")
     cat = make_category()
     titles = {}
     with app.app_context():
@@ -39,6 +39,7 @@ def test_corpus_titles_in_members_lists(app, make_user, make_category, monkeypat
     doc = assert_page_safe(client.get(f"/c/{cat['slug']}"), "board with corpus titles, signed in")
     listed = {int(a.get("href").split("/t/")[1].split("-")[0]): a.text for a in doc.find_all("a", cls="topic-title")}
     assert listed == titles
-    assert doc.find("a", cls="tag-new") and doc.find("a", cls="tag-unread")
+    assert doc.find("a", cls="tag-new")
+    assert doc.find("a", cls="tag-unread")
     assert_page_safe(client.get("/"), "home page with corpus titles, signed in")
     assert_page_safe(client.get("/u/asker"), "profile activity with corpus titles")

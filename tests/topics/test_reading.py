@@ -85,7 +85,8 @@ def test_a_reply_after_reading_is_unread_with_a_jump_to_it(app, world):
     link = row.find("a", cls="tag-unread").get("href")
     assert link == f"/p/{first_new}"
     landing = bob.get(link)
-    assert landing.status_code == 302 and landing.headers["Location"].endswith(f"#p{first_new}")
+    assert landing.status_code == 302
+    assert landing.headers["Location"].endswith(f"#p{first_new}")
     topic_page = page(bob.get(f"/t/{world['topic']}"))
     jump = topic_page.one("p", cls="unread-jump").find("a")
     assert "2 unread posts since your last visit" in jump.text
@@ -119,7 +120,8 @@ def test_the_home_page_marks_latest_topics_and_counts_new_per_board(app, world):
 def test_visitors_see_no_markers(client, world):
     for path in ("/", "/c/network", f"/t/{world['topic']}"):
         html = client.get(path).get_data(as_text=True)
-        assert "tag-new" not in html and "tag-unread" not in html and "unread-jump" not in html, path
+        for marker in ("tag-new", "tag-unread", "unread-jump"):
+            assert marker not in html, (path, marker)
 
 
 def test_own_posts_hidden_posts_and_old_topics_are_not_news(app, world, make_user):
@@ -193,7 +195,8 @@ def test_views_count_once_per_viewer_and_reach_the_database_in_one_batch(app, wo
     counter = count_queries()
     with counter, app.app_context():
         result = runner.invoke(args=["topics", "flush-views"])
-    assert result.exit_code == 0 and "Views added to 1 topic." in result.output
+    assert result.exit_code == 0
+    assert "Views added to 1 topic." in result.output
     assert len([s for s in counter.statements if s.lstrip().upper().startswith("UPDATE")]) == 1
     row = _row(page(visitor.get("/c/network")), "No 4G in Leeds")
     assert row.find_all("td")[2].text.strip() == "2 views", "one visitor and one member"
@@ -224,7 +227,8 @@ def test_list_rows_show_people_state_and_counts(app, world, client):
     assert row.find("span", cls="tag-state").text == "Waiting for Customer Care"
     assert [c.text.strip() for c in cells[1:4]] == ["1 reply", "0 views", "1 kudos"]
     time = cells[4].find("time")
-    assert time.get("datetime").endswith("Z") and time.text == "just now"
+    assert time.get("datetime").endswith("Z")
+    assert time.text == "just now"
 
 
 def test_times_on_lists_show_the_local_time_on_hover(app, world, client, monkeypatch):
@@ -270,4 +274,5 @@ def test_home_and_board_queries_do_not_grow_with_topics_or_reads(app, world, mak
     assert many_board == few_board, sql
     assert many_home == few_home, home_sql
     doc = page(bob.get("/c/many"))
-    assert len(doc.find_all("a", cls="tag-unread")) == 20 and len(doc.find_all("a", cls="tag-new")) == 5
+    assert len(doc.find_all("a", cls="tag-unread")) == 20
+    assert len(doc.find_all("a", cls="tag-new")) == 5
