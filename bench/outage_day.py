@@ -656,20 +656,26 @@ class Driver:
 
 
 class HaproxyLog:
-    """Reads HAProxy's per-request log lines (see the log-format in the config)."""
+    """HAProxy's per-request log lines (see the log-format in the config). HAProxy's
+    output goes to a regular file: a pipe that is not read at once drops log lines."""
 
-    LINE = re.compile(r"REQ (-?\d+) (-?\d+) (-?\d+) (-?\d+) (\d+) (\S+)/(\S+) (\d+) (\S+) (\S+)")
+    LINE = re.compile(r"REQ (\d+)\.(\d+) (-?\d+) (-?\d+) (-?\d+) (-?\d+) (\d+) (\S+)/(\S+) (\S+) (\S+) (\S+)")
 
-    def __init__(self, stream):
-        self.rows: list[tuple[float, int, int, str, str]] = []  # t, Tw, Ta, server, status
-        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self.thread.start()
+    def __init__(self, lines=()):
+        self.rows: list[tuple[float, int, int, str, str]] = []  # accepted at, Tw, Ta, server, status
+        self.read(lines)
 
-    def _read(self, stream):
-        for line in stream:
+    def read(self, lines) -> None:
+        for line in lines:
             m = self.LINE.search(line)
             if m:
-                self.rows.append((time.time(), int(m.group(1)), int(m.group(4)), m.group(7), m.group(5)))
+                self.rows.append((int(m.group(1)) + int(m.group(2)) / 1000, int(m.group(3)), int(m.group(6)),
+                                  m.group(9), m.group(7)))
+
+    @classmethod
+    def from_file(cls, path: Path) -> HaproxyLog:
+        with open(path, errors="replace") as fh:
+            return cls(fh)
 
     def between(self, t0: float, t1: float) -> dict:
         rows = [r for r in self.rows if t0 <= r[0] < t1]
@@ -789,9 +795,10 @@ def run_mode(args, prep: dict, template: str, mode: str, jobs: bool, tmp: Path, 
     hap_env = {**os.environ, "FRONT_ADDR": f"127.0.0.1:{front}", "HOST1_ADDR": f"127.0.0.1:{h1}",
                "HOST2_ADDR": f"127.0.0.1:{h2}", "STATS_ADDR": f"127.0.0.1:{stats_port}",
                "HOST_MAXCONN": str(args.workers * args.threads)}
-    hap = procs.start("haproxy", [shutil.which("haproxy") or "haproxy", "-db", "-f", str(HAPROXY_CFG)], hap_env,
-                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    hlog = HaproxyLog(hap.stdout)
+    hap_log = tmp / f"haproxy-{mode}.log"
+    with open(hap_log, "w") as fh:
+        procs.start("haproxy", [shutil.which("haproxy") or "haproxy", "-db", "-f", str(HAPROXY_CFG)], hap_env,
+                    stdout=fh, stderr=subprocess.STDOUT)
     for port in (h1, h2, front):
         if not wait_http(f"http://127.0.0.1:{port}/healthz", 90):
             raise RuntimeError(f"nothing answers on 127.0.0.1:{port}")
@@ -890,6 +897,7 @@ def run_mode(args, prep: dict, template: str, mode: str, jobs: bool, tmp: Path, 
                  deflected=stats.deflected, resent=stats.resent, gave_up=stats.gave_up,
                  outbox_wait_s=outbox_lag if jobs else 0.0, search_outbox_left=counts.get("search_outbox_left"))
 
+    hlog = HaproxyLog.from_file(hap_log)
     result = {
         "mode": mode,
         "job_queue": "celery" if jobs else "embedded (after commit, in the request)",
