@@ -100,10 +100,17 @@ def test_summarise_counts_errors_per_route():
     samples = [("GET /", 200, 10.0), ("GET /", 200, 30.0), ("GET /", 502, 5.0), ("POST /x", 302, 40.0),
                ("POST /x", 0, 15.0), ("GET /t/<id>", 422, 1.0)]
     out = od.summarise(samples)
-    assert out["GET /"] == {"requests": 3, "errors": 1, "p50_ms": 10.0, "p99_ms": 30.0, "error_statuses": {"502": 1}}
+    assert out["GET /"] == {"requests": 3, "errors": 1, "busy": 0, "p50_ms": 10.0, "p99_ms": 30.0,
+                            "error_statuses": {"502": 1}}
     assert out["POST /x"]["errors"] == 1
     assert out["POST /x"]["error_statuses"] == {"0": 1}
     assert out["GET /t/<id>"]["errors"] == 0  # a 422 is the form's answer, not a failure
+
+
+def test_a_busy_search_is_counted_apart_not_as_an_error():
+    out = od.summarise([("GET /search", od.BUSY, 3.0), ("GET /search", 200, 9.0), ("GET /search", 500, 9.0)])
+    assert out["GET /search"]["busy"] == 1
+    assert out["GET /search"]["errors"] == 1
 
 
 def test_hidden_fields_reads_the_tokens_of_a_form():
