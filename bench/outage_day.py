@@ -405,7 +405,12 @@ class Stats:
 
 
 class Client:
-    """One keep-alive connection per thread to the load balancer."""
+    """One keep-alive connection per thread to the load balancer. A connection left idle
+    longer than :attr:`IDLE_SECONDS` is replaced before use, as browsers do: HAProxy
+    closes idle keep-alive connections (``timeout http-keep-alive``), and a request
+    written into a closed one would count as a failure the site never saw."""
+
+    IDLE_SECONDS = 4.0
 
     def __init__(self, port: int):
         self.port = port
@@ -414,6 +419,10 @@ class Client:
     def request(self, method: str, path: str, *, cookie: str | None = None, form: dict | None = None,
                 timeout: float = 15) -> tuple[int, dict, str]:
         conn = getattr(self.local, "conn", None)
+        if conn is not None and time.monotonic() - getattr(self.local, "used", 0) > self.IDLE_SECONDS:
+            conn.close()
+            conn = None
+        self.local.used = time.monotonic()
         if conn is None:
             conn = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         headers = {"User-Agent": "outage-bench", "Accept": "text/html"}
@@ -431,6 +440,7 @@ class Client:
             if hdrs.get("connection", "").lower() == "close":
                 conn.close()
                 self.local.conn = None
+            self.local.used = time.monotonic()
             return resp.status, hdrs, text
         except (OSError, http.client.HTTPException):
             conn.close()
@@ -903,7 +913,7 @@ def run_mode(args, prep: dict, template: str, mode: str, jobs: bool, tmp: Path, 
     counts = stored_counts(url, prep)
     t_wait = time.perf_counter()
     mailed = len(list(outbox.glob("*.eml")))
-    while jobs and mailed < counts["mail_expected"] and time.perf_counter() - t_wait < 60:
+    while jobs and mailed < counts["mail_expected"] and time.perf_counter() - t_wait < args.outbox_wait:
         time.sleep(1)
         mailed = len(list(outbox.glob("*.eml")))
     outbox_lag = round(time.perf_counter() - t_wait, 1)
@@ -1025,6 +1035,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--client-threads", type=int, default=48)
     parser.add_argument("--port-base", type=int, default=5130)
+    parser.add_argument("--outbox-wait", type=float, default=120,
+                        help="seconds to wait for the job queue to mail everything after the load")
     parser.add_argument("--control-socket", dest="no_control_socket", action="store_false",
                         help="keep gunicorn's control socket (off by default: two instances would share its path)")
     parser.add_argument("--out", default="outage_day", help="writes OUT.json and OUT.md (default: in the current folder)")
