@@ -206,8 +206,16 @@ class Processes:
 
     def __init__(self):
         self.procs: dict[str, subprocess.Popen] = {}
+        self.closing = False
+        self.lock = threading.Lock()
 
     def start(self, name: str, argv: list[str], env: dict, **kw) -> subprocess.Popen:
+        with self.lock:  # a fault thread restarting a host must not outlive the clean-up
+            if self.closing:
+                raise RuntimeError("shutting down: not starting " + name)
+            return self._start(name, argv, env, **kw)
+
+    def _start(self, name: str, argv: list[str], env: dict, **kw) -> subprocess.Popen:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True, **kw)  # noqa: S603 - fixed argv
         self.procs[name] = proc
         return proc
@@ -226,6 +234,8 @@ class Processes:
             proc.wait(timeout=10)
 
     def stop_all(self) -> None:
+        with self.lock:
+            self.closing = True
         for name in list(self.procs):
             self.stop(name)
 
@@ -726,8 +736,8 @@ class Plan:
 PLANS = {
     "quick": Plan(base_rate=1.0, surge_factor=30, base_seconds=6, surge_seconds=20, step_seconds=6,
                   step_factors=[0.15, 0.3, 0.6, 1.0], staff_every=5),
-    "default": Plan(base_rate=1.0, surge_factor=30, base_seconds=25, surge_seconds=75, step_seconds=15,
-                    step_factors=[0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0], staff_every=8),
+    "default": Plan(base_rate=1.0, surge_factor=30, base_seconds=25, surge_seconds=75, step_seconds=12,
+                    step_factors=[0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5], staff_every=8),
 }
 
 
