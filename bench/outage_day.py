@@ -249,6 +249,27 @@ def children(pid: int) -> list[int]:
     return out
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU seconds of each live pid (from /proc/<pid>/stat)."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two snapshots by the pids alive at the end (a pid born
+    in between counts from zero; one that died in between is missed)."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
 def wait_http(url: str, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -892,12 +913,33 @@ def run_mode(args, prep: dict, template: str, mode: str, jobs: bool, tmp: Path, 
     load_before = os.getloadavg()
     phases: list[dict] = []
 
+    def our_pids() -> tuple[list[int], list[int]]:
+        """The web hosts' processes, and the PostgreSQL backends serving this database."""
+        web = []
+        for name in ("host1", "host2"):
+            proc = procs.procs.get(name)
+            if proc is not None:
+                web += [proc.pid, *children(proc.pid)]
+        db_pids = []
+        with contextlib.suppress(Exception):
+            import psycopg
+
+            with psycopg.connect(args.pg.replace("postgresql+psycopg://", "postgresql://") + "/postgres") as conn:
+                db_pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                                      (f"{DB_NAME}_run",))]
+        return web, db_pids
+
     def phase(name, rate, seconds, events=()):
+        web, dbp = our_pids()
+        cpu0 = (cpu_seconds(web), cpu_seconds(dbp))
         t0 = time.time()
         print(f"  [{mode}] {name}: {rate:g} actions/s for {seconds:g}s", flush=True)
         driver.run_phase(name, rate, seconds, events)
         t1 = time.time()
-        phases.append({"phase": name, "rate": rate, "t0": t0, "t1": t1})
+        web, dbp = our_pids()
+        phases.append({"phase": name, "rate": rate, "t0": t0, "t1": t1,
+                       "cpu_web_s": round(cpu_used(cpu0[0], cpu_seconds(web)), 2),
+                       "cpu_db_s": round(cpu_used(cpu0[1], cpu_seconds(dbp)), 2)})
 
     try:
         phase("base", plan.base_rate, plan.base_seconds)
@@ -956,7 +998,10 @@ def run_mode(args, prep: dict, template: str, mode: str, jobs: bool, tmp: Path, 
             result["redis"] = redis_memory(args.redis_url)
     for ph in phases:
         summary = _phase_summary(stats, ph["phase"])
-        result["phases"].append({**{k: ph[k] for k in ("phase", "rate")}, **summary,
+        started = summary["started"] or 1
+        result["phases"].append({**{k: ph[k] for k in ("phase", "rate", "cpu_web_s", "cpu_db_s")}, **summary,
+                                 "cpu_ms_per_action": {"web": round(1000 * ph["cpu_web_s"] / started, 1),
+                                                       "db": round(1000 * ph["cpu_db_s"] / started, 1)},
                                  "seconds": round(ph["t1"] - ph["t0"], 1),
                                  "lb": hlog.between(ph["t0"], ph["t1"] + 0.5)})
     step_rows = [p for p in result["phases"] if p["phase"].startswith("step")]
@@ -1004,12 +1049,13 @@ def markdown(report: dict) -> str:
                   f"highest step rate held: **{res['highest_rate_held']} actions/s**",
                   f"- load average (1, 5, 15 min) before {res['load_average']['before']}, after "
                   f"{res['load_average']['after']}", ""]
-        lines += ["| phase | actions/s | requests | errors | read p50 ms | read p99 ms | write p99 ms | LB queue p99 ms | by host |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["| phase | actions/s | requests | errors | read p50 ms | read p99 ms | write p99 ms | LB queue p99 ms | by host | CPU ms/action web + db |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for p in res["phases"]:
             lines.append(f"| {p['phase']} | {p['rate']:g} | {p['requests']} | {p['errors']} | {p['read_p50_ms']} | "
                          f"{p['read_p99_ms']} | {p['write_p99_ms']} | {p['lb']['queue_p99_ms']} | "
-                         f"{', '.join(f'{k} {v}' for k, v in sorted(p['lb']['by_server'].items()))} |")
+                         f"{', '.join(f'{k} {v}' for k, v in sorted(p['lb']['by_server'].items()))} | "
+                         f"{p['cpu_ms_per_action']['web']} + {p['cpu_ms_per_action']['db']} |")
         lines += ["", "| route (surge) | requests | errors (status: count) | p50 ms | p99 ms |", "|---|---|---|---|---|"]
         for route, r in res["routes"]["surge"].items():
             errs = f"{r['errors']}" + (f" ({', '.join(f'{k}: {v}' for k, v in r['error_statuses'].items())})"

@@ -113,6 +113,15 @@ def test_a_busy_search_is_counted_apart_not_as_an_error():
     assert out["GET /search"]["errors"] == 1
 
 
+def test_cpu_accounting_counts_live_processes_from_their_start():
+    before = {1: 2.0, 2: 5.0, 3: 1.0}
+    after = {1: 3.5, 2: 5.0, 4: 0.25}  # 3 died (missed), 4 was born
+    assert od.cpu_used(before, after) == 1.75
+    mine = od.cpu_seconds([os.getpid(), 999_999_999])
+    assert list(mine) == [os.getpid()]
+    assert mine[os.getpid()] > 0
+
+
 def test_hidden_fields_reads_the_tokens_of_a_form():
     html = ('<form><input id="csrf_token" name="csrf_token" type="hidden" value="abc.def">'
             '<input name="submission_token" type="hidden" value="x&amp;y">'
