@@ -758,7 +758,7 @@ PLANS = {
     "quick": Plan(base_rate=1.0, surge_factor=30, base_seconds=6, surge_seconds=20, step_seconds=6,
                   step_factors=[0.15, 0.3, 0.6, 1.0], staff_every=5),
     "default": Plan(base_rate=1.0, surge_factor=30, base_seconds=25, surge_seconds=75, step_seconds=12,
-                    step_factors=[0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5], staff_every=8),
+                    step_factors=[0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0], staff_every=8),
 }
 
 
