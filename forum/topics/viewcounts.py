@@ -92,7 +92,7 @@ def _flush_at_exit(app: Flask) -> None:
     global _exit_hook
     if not _exit_hook and not app.testing:
         _exit_hook = True
-        atexit.register(flush_views, app)
+        atexit.register(_flush_at_exit, app)
 
 
 def _take(app: Flask) -> Counter[int]:
@@ -147,6 +147,16 @@ def flush_views(app: Flask | None = None) -> int:
         _give_back(app, counts)
         return 0
     return len(counts)
+
+
+def _flush_at_exit(app: Flask) -> None:
+    """A worker's last flush as it exits: outside any request, so in an app context of
+    its own (``db.engine`` needs one); never raises during interpreter shutdown."""
+    try:
+        with app.app_context():
+            flush_views(app)
+    except Exception:  # noqa: BLE001 - the process is exiting; the log is all we can do
+        app.logger.warning("could not flush topic views at exit", exc_info=True)
 
 
 def discard_pending() -> None:

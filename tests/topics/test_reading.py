@@ -276,3 +276,14 @@ def test_home_and_board_queries_do_not_grow_with_topics_or_reads(app, world, mak
     doc = page(bob.get("/c/many"))
     assert len(doc.find_all("a", cls="tag-unread")) == 20
     assert len(doc.find_all("a", cls="tag-new")) == 5
+
+
+def test_the_exit_flush_writes_buffered_views_outside_a_request(app, world):
+    """gunicorn workers flush at exit (atexit), where no app context exists."""
+    with app.app_context():
+        before = db.session.get(Topic, world["topic"]).view_count
+    with viewcounts._lock:
+        viewcounts._pending[world["topic"]] += 3
+    viewcounts._flush_at_exit(app)  # no app context is active here
+    with app.app_context():
+        assert db.session.get(Topic, world["topic"]).view_count == before + 3
