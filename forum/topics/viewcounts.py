@@ -92,7 +92,7 @@ def _flush_at_exit(app: Flask) -> None:
     global _exit_hook
     if not _exit_hook and not app.testing:
         _exit_hook = True
-        atexit.register(_flush_at_exit, app)
+        atexit.register(_exit_flush, app)
 
 
 def _take(app: Flask) -> Counter[int]:
@@ -149,7 +149,7 @@ def flush_views(app: Flask | None = None) -> int:
     return len(counts)
 
 
-def _flush_at_exit(app: Flask) -> None:
+def _exit_flush(app: Flask) -> None:
     """A worker's last flush as it exits: outside any request, so in an app context of
     its own (``db.engine`` needs one); never raises during interpreter shutdown."""
     try:

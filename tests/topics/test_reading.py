@@ -284,6 +284,6 @@ def test_the_exit_flush_writes_buffered_views_outside_a_request(app, world):
         before = db.session.get(Topic, world["topic"]).view_count
     with viewcounts._lock:
         viewcounts._pending[world["topic"]] += 3
-    viewcounts._flush_at_exit(app)  # no app context is active here
+    viewcounts._exit_flush(app)  # no app context is active here
     with app.app_context():
         assert db.session.get(Topic, world["topic"]).view_count == before + 3
