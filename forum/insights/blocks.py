@@ -14,6 +14,7 @@ from forum.insights import cache
 from forum.insights import definitions as d
 from forum.insights import queries as q
 from forum.insights.queries import Period, local_date
+from forum.insights.rollups import timezone
 
 BLOCKS = ("speed", "resolution", "satisfaction", "moderation", "incidents", "search", "talk", "sentiment", "team")
 TITLES = {
@@ -162,8 +163,9 @@ def moderation(ctx) -> dict:
         tile("Log entries with a reason", cur["reason_share"], old["reason_share"], pct, cur["log_entries"], points=True),
     ]
     by_day = defaultdict(list)
+    tz = timezone()  # once, not per flag
     for c, r in flags:
-        by_day[local_date(r)].append(d.seconds(r, c))
+        by_day[r.astimezone(tz).date()].append(d.seconds(r, c))
     rows = [[day.isoformat(), len(by_day.get(day, [])), duration(d.median(by_day.get(day, [])))] for day in period.dates()]
     bars = [(r[0], r[1], str(r[1])) for r in rows]
     return {"tiles": tiles, "chart": chart(bars), "chart_label": "Flags handled by day",
@@ -174,10 +176,11 @@ def incidents(ctx) -> dict:
     rows_in, reports, updates = q.incidents(ctx.period)
     rows, per_day = [], defaultdict(int)
     firsts, cadences = [], []
+    tz = timezone()  # once, not per report
     for r in rows_in:
         fig = d.incident_figures(reports[r.id], updates[r.id])
         for at in reports[r.id]:
-            per_day[local_date(at)] += 1
+            per_day[at.astimezone(tz).date()] += 1
         if fig["first_update"] is not None:
             firsts.append(fig["first_update"])
         if fig["cadence"] is not None:

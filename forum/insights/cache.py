@@ -1,9 +1,9 @@
 """The dashboard's history blocks, kept in the app cache until the rows behind them change
 (issue 14, "built to stay fast").
 
-A block computed from the rollup tables (and the incidents) is the same for every viewer
-allowed to see it, so it is stored under a key naming the block, the period, the board,
-what else it reads (today, the hour, the spike threshold) and the *generation* of each
+A block computed from the rollup tables (and the incidents, flags and moderation log) is
+the same for every viewer allowed to see it, so it is stored under a key naming the
+block, the period, the board, what else it reads (today, the hour, the spike threshold) and the *generation* of each
 table it is computed from. Any transaction that writes one of those tables (the rollup
 job, a topic's facts refreshed after a state change, an incident update) gives that table
 a new generation once it commits, so the next request computes the block again: the
@@ -33,8 +33,12 @@ DEPENDS = {
     "talk": ("insight_daily", "insight_term_hours"),
     "sentiment": ("insight_daily",),
     "incidents": ("incidents", "incident_updates", "affected_reports"),
+    "moderation": ("flags", "moderation_log"),
 }
-WATCHED = frozenset(t for tables in DEPENDS.values() for t in tables)
+#: ... and, for one board, the tables that say which board a flag or log entry is on
+#: (a topic moved, a post split off).
+BOARD_DEPENDS = {"moderation": ("topics", "posts")}
+WATCHED = frozenset(t for tables in (*DEPENDS.values(), *BOARD_DEPENDS.values()) for t in tables)
 _DIRTY = "forum_insights_cache_dirty"
 
 
@@ -44,14 +48,15 @@ def _generation_key(table: str) -> str:
 
 def keys(names, period, extra: dict[str, str]) -> dict[str, str]:
     """The cache key of each cacheable block in ``names`` (one cache read for the generations)."""
-    wanted = [n for n in names if n in DEPENDS]
-    if not wanted:
+    depends = {n: DEPENDS[n] + (BOARD_DEPENDS.get(n, ()) if period.board is not None else ())
+               for n in names if n in DEPENDS}
+    if not depends:
         return {}
-    tables = sorted({t for n in wanted for t in DEPENDS[n]})
+    tables = sorted({t for ts in depends.values() for t in ts})
     gens = dict(zip(tables, cache.get_many(*[_generation_key(t) for t in tables]), strict=True))
     base = f"{period.start.isoformat()}:{period.end.isoformat()}:{period.board or 'all'}"
-    return {n: ":".join(["insights:block", n, base, extra.get(n, ""), *[str(gens[t] or "0") for t in DEPENDS[n]]])
-            for n in wanted}
+    return {n: ":".join(["insights:block", n, base, extra.get(n, ""), *[str(gens[t] or "0") for t in ts]])
+            for n, ts in depends.items()}
 
 
 def get_many(keyed: dict[str, str]) -> dict[str, dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from forum.extensions import db
-from forum.models import InsightDaily, InsightTopicFact, Topic, User
+from forum.models import Flag, InsightDaily, InsightTopicFact, Post, Topic, User
 from tests.insights.conftest import NOW, t
 
 URL = "/staff/insights"
@@ -35,6 +35,7 @@ def test_a_write_to_the_rows_shows_at_once(app, client, auth, people, forum):
     page = client.get(URL).get_data(as_text=True)
     assert "Yes: 1 · No: 1 (n = 2)." in page
     assert "3 questions waiting" in page
+    assert "2026-03-10,1,2 h 00 min" in client.get(f"{URL}/moderation.csv").get_data(as_text=True)
     with app.app_context():
         fact = db.session.get(InsightTopicFact, forum["t6"])
         fact.satisfaction, fact.satisfaction_at = "yes", t(3, 20, 11)  # as a refresh after a Yes stores it
@@ -44,12 +45,26 @@ def test_a_write_to_the_rows_shows_at_once(app, client, auth, people, forum):
         db.session.get(Topic, forum["t6"]).state = "waiting"
         db.session.get(Topic, forum["t6"]).waiting_since = t(3, 20, 11)
         db.session.get(User, people["care"]["id"]).username = "care_renamed"
+        post = db.session.scalar(db.select(Post.id).where(Post.topic_id == forum["t1"]).order_by(Post.id))
+        db.session.add(Flag(post_id=post, user_id=people["bob"]["id"], reason="spam", created_at=t(3, 10, 9),
+                            resolved_at=t(3, 10, 9, 30), resolution="dismissed"))
         db.session.commit()
     page = client.get(URL).get_data(as_text=True)
     assert "Yes: 2 · No: 1 (n = 3)." in page
     assert "zzcachedterm" in page
     assert "4 questions waiting" in page
     assert "care_renamed" in page
+    assert "2026-03-10,2,1 h 15 min" in client.get(f"{URL}/moderation.csv").get_data(as_text=True)
+
+
+def test_a_topic_moved_to_another_board_moves_its_moderation(app, client, auth, people, forum):
+    assert auth.login("boss").status_code == 302
+    board_b = f"{URL}/moderation.csv?board={forum['b']}"
+    assert "2026-03-10,0" in client.get(board_b).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Topic, forum["t1"]).category_id = forum["b"]
+        db.session.commit()
+    assert "2026-03-10,1,2 h 00 min" in client.get(board_b).get_data(as_text=True)
 
 
 def test_a_rolled_back_write_keeps_the_cache(app, client, auth, people, forum, count_queries):
