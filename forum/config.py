@@ -169,6 +169,9 @@ class DefaultConfig:
     INSIGHTS_SPIKE_MIN_COUNT = 5
     #: The longest date range the dashboard accepts, in days.
     INSIGHTS_MAX_DAYS = 366
+    #: Longest a dashboard block computed from the rollups is cached (forum/insights/cache.py);
+    #: writes to its tables refresh it at once in this process (in every one with Redis).
+    INSIGHTS_CACHE_SECONDS = 60
     # --- page speed (forum/rendering.py) ---
     #: Folder for Jinja's compiled templates, shared by workers and restarts; empty means
     #: ``<instance>/jinja-bytecode``, "off" compiles in memory only.

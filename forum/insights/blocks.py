@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask import current_app
 
+from forum.insights import cache
 from forum.insights import definitions as d
 from forum.insights import queries as q
 from forum.insights.queries import Period, local_date
+from forum.insights.rollups import timezone
 
 BLOCKS = ("speed", "resolution", "satisfaction", "moderation", "incidents", "search", "talk", "sentiment", "team")
 TITLES = {
@@ -97,7 +100,7 @@ def speed(ctx) -> dict:
     return {"tiles": tiles, "chart": chart(bars), "chart_label": "Median first Customer Care response by day (hours)",
             "columns": ["Day", "Asked", "First response (anyone), median", "Customer Care, median", "Customer Care, p90",
                         "Customer Care within 1 h", "Customer Care within 24 h"],
-            "rows": rows, "backlog": ctx.backlog,
+            "rows": rows, "backlog": None,  # live: filled in by build()
             "extra_table": {"caption": "By board", "columns": ["Board", "Asked", "Customer Care, median",
                                                                "Customer Care, p90", "Within 24 h"],
                             "rows": board_rows} if board_rows else None}
@@ -160,8 +163,9 @@ def moderation(ctx) -> dict:
         tile("Log entries with a reason", cur["reason_share"], old["reason_share"], pct, cur["log_entries"], points=True),
     ]
     by_day = defaultdict(list)
+    tz = timezone()  # once, not per flag
     for c, r in flags:
-        by_day[local_date(r)].append(d.seconds(r, c))
+        by_day[r.astimezone(tz).date()].append(d.seconds(r, c))
     rows = [[day.isoformat(), len(by_day.get(day, [])), duration(d.median(by_day.get(day, [])))] for day in period.dates()]
     bars = [(r[0], r[1], str(r[1])) for r in rows]
     return {"tiles": tiles, "chart": chart(bars), "chart_label": "Flags handled by day",
@@ -172,10 +176,11 @@ def incidents(ctx) -> dict:
     rows_in, reports, updates = q.incidents(ctx.period)
     rows, per_day = [], defaultdict(int)
     firsts, cadences = [], []
+    tz = timezone()  # once, not per report
     for r in rows_in:
         fig = d.incident_figures(reports[r.id], updates[r.id])
         for at in reports[r.id]:
-            per_day[local_date(at)] += 1
+            per_day[at.astimezone(tz).date()] += 1
         if fig["first_update"] is not None:
             firsts.append(fig["first_update"])
         if fig["cadence"] is not None:
@@ -261,10 +266,9 @@ def sentiment(ctx) -> dict:
         rows.append([day.isoformat(), n, *[c.get(label, 0) for label in d.SENTIMENTS],
                      pct(d.share(c.get("negative", 0), n))])
         bars.append((day.isoformat(), d.share(c.get("negative", 0), n) or 0, pct(d.share(c.get("negative", 0), n))))
-    negative = q.most_negative_open(ctx.period.board)
     return {"tiles": tiles, "chart": chart(bars), "chart_label": "Share of negative member posts by day",
             "columns": ["Day", "Posts", "Negative", "Neutral", "Positive", "Negative share"], "rows": rows,
-            "negative_topics": negative,
+            "negative_topics": None,  # live: filled in by build()
             "notes": ["Scored locally by VADER (a lexicon and rules scorer); see the agreement figure in the README."]}
 
 
@@ -281,17 +285,24 @@ def team(ctx) -> dict:
     for r in ctx.sat:
         if r.first_staff_id is not None:
             sat[r.first_staff_id].append(r.satisfaction)
-    ids = set(answers) | set(waits) | set(solutions)
-    names = q.agent_names(ids)
-    rows = []
-    for uid in sorted(ids, key=lambda u: (-answers.get(u, 0), names.get(u, ""))):
+    agents = []
+    for uid in set(answers) | set(waits) | set(solutions):
         s = sat.get(uid, [])
         yes = sum(1 for a in s if a == "yes")
-        rows.append([names.get(uid, f"user {uid}"), answers.get(uid, 0), duration(d.median(waits.get(uid, []))),
-                     solutions.get(uid, 0), f"{pct(d.share(yes, len(s)))} (n = {len(s)})"])
-    bars = [(r[0], r[1], str(r[1])) for r in rows]
-    return {"tiles": [], "chart": chart(bars), "chart_label": "Answers per agent",
-            "columns": ["Agent", "Answers", "Median first response", "Solutions", "Satisfaction (Yes)"], "rows": rows}
+        agents.append((uid, answers.get(uid, 0), duration(d.median(waits.get(uid, []))), solutions.get(uid, 0),
+                       f"{pct(d.share(yes, len(s)))} (n = {len(s)})"))
+    return {"tiles": [], "chart_label": "Answers per agent", "agents": agents,
+            "columns": ["Agent", "Answers", "Median first response", "Solutions", "Satisfaction (Yes)"]}
+
+
+def _team_rows(block: dict) -> None:
+    """The agents' names are live (a renamed agent shows at once): rows and chart from them."""
+    agents = block["agents"]
+    names = q.agent_names({a[0] for a in agents})
+    rows = [[names.get(uid, f"user {uid}"), *figures]
+            for uid, *figures in sorted(agents, key=lambda a: (-a[1], names.get(a[0], "")))]
+    block["rows"] = rows
+    block["chart"] = chart([(r[0], r[1], str(r[1])) for r in rows])
 
 
 BUILDERS = {"speed": speed, "resolution": resolution, "satisfaction": satisfaction, "moderation": moderation,
@@ -299,25 +310,58 @@ BUILDERS = {"speed": speed, "resolution": resolution, "satisfaction": satisfacti
 
 
 class Context:
-    """What several blocks share, loaded once."""
+    """What several blocks share, loaded once, on first use (a block read from the cache
+    loads nothing)."""
 
     def __init__(self, period: Period, now: datetime, *, z_min: float, blocks: tuple[str, ...], fmt_time):
         self.period, self.now, self.z_min, self.fmt_time = period, now, z_min, fmt_time
         self.boards = q.boards()
-        needs_facts = {"speed", "resolution", "team"} & set(blocks)
-        self.facts = q.facts(period) if needs_facts else []
-        self.prev_facts = q.facts(period.previous()) if needs_facts - {"team"} else []
-        needs_sat = {"satisfaction", "team"} & set(blocks)
-        self.sat = q.satisfaction_rows(period) if needs_sat else []
-        self.prev_sat = q.satisfaction_rows(period.previous()) if "satisfaction" in blocks else []
         self.backlog = q.backlog(period.board, now, self.boards) if "speed" in blocks else None
+
+    @cached_property
+    def facts(self) -> list:
+        return q.facts(self.period)
+
+    @cached_property
+    def prev_facts(self) -> list:
+        return q.facts(self.period.previous())
+
+    @cached_property
+    def sat(self) -> list:
+        return q.satisfaction_rows(self.period)
+
+    @cached_property
+    def prev_sat(self) -> list:
+        return q.satisfaction_rows(self.period.previous())
+
+
+def _extra(ctx: Context) -> dict[str, str]:
+    """What a cached block reads besides its period, board and tables."""
+    count_min = int(current_app.config.get("INSIGHTS_SPIKE_MIN_COUNT", 5))
+    return {"resolution": local_date(ctx.now).isoformat(),  # weeks become final with the days
+            "talk": f"{d.utc_hour(ctx.now).isoformat()}:{ctx.z_min!r}:{count_min}"}  # spikes: this hour
 
 
 def build(period: Period, now: datetime, *, blocks: tuple[str, ...], z_min: float, fmt_time) -> tuple[Context, dict]:
     ctx = Context(period, now, z_min=z_min, blocks=blocks, fmt_time=fmt_time)
+    keyed = cache.keys(blocks, period, _extra(ctx))
+    cached = cache.get_many(keyed)
+    fresh = {}
     out = {}
     for name in blocks:
-        block = BUILDERS[name](ctx)
-        block["key"], block["title"] = name, TITLES[name]
+        block = cached.get(name)
+        if block is None:
+            block = BUILDERS[name](ctx)
+            block["key"], block["title"] = name, TITLES[name]
+            if name in keyed:
+                fresh[keyed[name]] = block
+        block = dict(block)  # the live parts below never go into the cache
+        if name == "speed":
+            block["backlog"] = ctx.backlog
+        elif name == "sentiment":
+            block["negative_topics"] = q.most_negative_open(period.board)
+        elif name == "team":
+            _team_rows(block)
         out[name] = block
+    cache.set_many(fresh)
     return ctx, out
