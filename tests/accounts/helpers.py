@@ -87,7 +87,8 @@ def signed_in_as(client) -> str | None:
     assert nav, "no account navigation in the page header"
     if "Sign out</button>" not in nav.group(1):
         return None
-    match = re.search(r'<a href="/u/[^"]+">([^<]+)</a>', nav.group(1))
+    # the account menu's summary names the member (templates/base.html)
+    match = re.search(r'<span class="menu-label-wide">([^<]+)</span>', nav.group(1))
     return unescape(match.group(1)) if match else None
 
 

@@ -71,6 +71,7 @@ def test_staff_use_the_dashboard(insights_server, new_page, tmp_path):
     app, url = insights_server
     page = new_page(javascript=True)
     _sign_in(page, url)
+    page.locator("details.account-menu > summary").click()  # the account menu holds Insights
     page.get_by_role("link", name="Insights").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer Care insights")
     expect(page.locator("#ins-speed")).to_contain_text("3 questions waiting")
