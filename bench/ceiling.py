@@ -139,7 +139,7 @@ def sign_in(base: str, username: str) -> str:
     data = urllib.parse.urlencode({"csrf_token": token, "login": username, "password": PASSWORD}).encode()
     opener.open(base + "/login", data)
     page = opener.open(base + "/").read().decode()
-    if f">{username}</a>" not in page:
+    if f"menu-label-wide\">{username}</span>" not in page:  # the account menu names the member
         raise SystemExit("signing in failed")
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
