@@ -1,4 +1,4 @@
-"""The shared person and time primitives every page uses (templates/_macros)."""
+"""The shared person and time primitives every page uses (forum/templating.py)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +9,7 @@ from forum.models.users import User
 
 def test_avatar_shows_initials_in_a_stable_colour(app):
     with app.test_request_context():
-        tpl = '{% from "_macros/people.html" import avatar %}{{ avatar(u) }}'
+        tpl = "{{ avatar(u) }}"
         ana = User(username="ana_lopez", display_name="Ana López", email="a@example.com")
         html = render_template_string(tpl, u=ana)
         assert 'class="avatar avatar-md avatar-hue-' in html
@@ -24,11 +24,11 @@ def test_when_is_relative_with_the_exact_local_time_on_hover(app):
     app.config["TIMEZONE"] = "Europe/London"
     with app.test_request_context():
         value = datetime.now(UTC) - timedelta(hours=3, minutes=5)
-        html = render_template_string('{% from "_macros/time.html" import when %}{{ when(v) }}', v=value)
+        html = render_template_string("{{ when(v) }}", v=value)
         assert ">3 hours ago</time>" in html
         assert f'datetime="{value.strftime("%Y-%m-%dT%H:%M:%SZ")}"' in html
         summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
-        html = render_template_string('{% from "_macros/time.html" import when %}{{ when(v) }}', v=summer)
+        html = render_template_string("{{ when(v) }}", v=summer)
         assert 'title="01 Jul 2026, 13:00 BST"' in html
 
 
