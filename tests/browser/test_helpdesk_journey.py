@@ -156,12 +156,15 @@ def test_case_lifecycle_journey(live_server, new_page, javascript):
     # The customer writes again; it stays in the queue.
     asker.get_by_label("Your reply").fill("I restarted the phone too, no change.")
     asker.get_by_role("button", name="Post reply").click()
+    # with JavaScript the reply posts in place: wait for it before looking at the queue
+    expect(asker.locator("article.post.just-posted .post-confirmation")).to_have_text("Your reply is posted.")
     assert title in _queue_titles(care, live_server)
 
     # Customer Care answers; the customer accepts that answer: resolved, off the queue.
     care.goto(topic_url)
     care.get_by_label("Your reply").fill("Your phone needs the carrier update first: Settings, General, About.")
     care.get_by_role("button", name="Post reply").click()
+    expect(care.locator("article.post.just-posted .post-confirmation")).to_have_text("Your reply is posted.")
     assert title not in _queue_titles(care, live_server)
     asker.goto(topic_url)
     asker.locator("article.post", has_text="carrier update first").get_by_role("button", name="Accept as solution").click()
