@@ -53,7 +53,16 @@ def database(topics: int, cache_dir: str) -> str:
         tmp.unlink(missing_ok=True)
         print(f"generating {path} ...", file=sys.stderr, flush=True)
         print(build(f"sqlite:///{tmp}", topics, topics * 10, 2000, 8), file=sys.stderr)
+        # The generator's engine may still hold the file open in WAL mode: fold the WAL into
+        # the database before renaming it, or the renamed file loses what the WAL held.
+        import sqlite3
+
+        conn = sqlite3.connect(tmp)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
         tmp.rename(path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     from flask_migrate import upgrade
 
     from forum import create_app
