@@ -64,61 +64,64 @@ def incident_data(incident, update=None) -> dict:
         "severity": incident.severity,
         "url": site_url(f"/status/{incident.id}"),
     }
-    if update is not None:
-        data["update_id"] = update.id
+    if update is not None:  # the state this update set (a later one may follow in the same commit)
+        data["state"], data["update_id"] = update.state, update.id
     return data
 
 
 # --- receivers: each records the event in the current transaction ----------------------
 
 
-def _record(event: str, data: dict) -> None:
+def _record(event: str, build) -> None:
     from forum.webhooks import services
 
-    services.record_event(event, data)
+    services.record_event(event, build)
 
 
 @signals.topic_created.connect
 def _topic_created(topic, **kwargs) -> None:
-    _record("topic.created", {"topic": topic_data(topic)})
+    _record("topic.created", lambda: {"topic": topic_data(topic)})
 
 
 @signals.post_created.connect
 def _post_created(post, **kwargs) -> None:
     if post.is_first:  # the opening post is topic.created
         return
-    _record("post.created", {"topic": topic_data(post.topic), "post": post_data(post)})
+    _record("post.created", lambda: {"topic": topic_data(post.topic), "post": post_data(post)})
 
 
 @signals.topic_state_changed.connect
 def _topic_state_changed(topic, *, from_state=None, to_state=None, event=None, **kwargs) -> None:
     name = _STATE_EVENTS.get(to_state)
     if name is not None:
-        _record(name, {"topic": topic_data(topic), "from_state": from_state, "cause": event})
+        _record(name, lambda: {"topic": {**topic_data(topic), "state": to_state}, "from_state": from_state,
+                               "cause": event})
 
 
 @signals.case_escalated.connect
 def _case_escalated(topic, *, conversation=None, **kwargs) -> None:
-    _record("case.escalated", {"topic": {"id": topic.id}, "case": {"id": conversation.id if conversation else None}})
+    ids = {"topic": {"id": topic.id}, "case": {"id": conversation.id if conversation is not None else None}}
+    _record("case.escalated", lambda: ids)
 
 
 @signals.incident_opened.connect
 def _incident_opened(incident, *, update=None, **kwargs) -> None:
-    _record("incident.opened", {"incident": incident_data(incident, update)})
+    _record("incident.opened", lambda: {"incident": incident_data(incident, update)})
 
 
 @signals.incident_updated.connect
 def _incident_updated(incident, *, update=None, **kwargs) -> None:
-    _record("incident.updated", {"incident": incident_data(incident, update)})
+    _record("incident.updated", lambda: {"incident": incident_data(incident, update)})
 
 
 @signals.incident_resolved.connect
 def _incident_resolved(incident, *, update=None, **kwargs) -> None:
-    _record("incident.resolved", {"incident": incident_data(incident, update)})
+    _record("incident.resolved", lambda: {"incident": incident_data(incident, update)})
 
 
 @signals.post_flagged.connect
 def _post_flagged(post, *, flag=None, **kwargs) -> None:
     # Who flagged it and their note stay with the moderators.
-    _record("content.flagged", {"post": {"id": post.id, "url": site_url(f"/p/{post.id}")},
-                                "topic": {"id": post.topic_id}, "flag": {"id": flag.id, "reason": flag.reason}})
+    data = {"post": {"id": post.id, "url": site_url(f"/p/{post.id}")}, "topic": {"id": post.topic_id},
+            "flag": {"id": flag.id, "reason": flag.reason}}
+    _record("content.flagged", lambda: data)

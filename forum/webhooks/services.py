@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
+from forum.aftercommit import _STATE, transaction_state
 from forum.actions import ActionError, Conflict, PermissionDenied
 from forum.extensions import db
 from forum.jobqueue import enqueue, job, periodic
@@ -28,6 +32,7 @@ from forum.webhooks import delivery
 from forum.webhooks.events import CATALOGUE, PING
 
 DELIVER = "webhooks.deliver"
+_PENDING = "forum_webhook_events"
 URL_MAX = 500
 DESCRIPTION_MAX = 500
 
@@ -119,21 +124,38 @@ def _queue(endpoint: WebhookEndpoint, event: str, event_id: str, body: str, now:
                           attempts=0, created_at=now)
     db.session.add(row)
     db.session.flush()
-    enqueue(DELIVER, {"delivery_id": row.id, "attempt": 1}, key=f"webhook:{row.id}:1")
+    _enqueue_attempt(row, 1)
     return row
 
 
-def record_event(event: str, data: dict) -> list[WebhookDelivery]:
-    """One delivery (and its job) per active endpoint that wants ``event``, in the
-    current transaction; all share one event id. One query when nobody listens."""
-    endpoints = [e for e in db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True)))
-                 if e.wants(event)]
-    if not endpoints:
-        return []
-    now = utcnow()
-    event_id = str(uuid.uuid4())
-    body = _body(event, event_id, data, now)
-    return [_queue(endpoint, event, event_id, body, now) for endpoint in endpoints]
+def _enqueue_attempt(row: WebhookDelivery, attempt: int) -> None:
+    # The job checks the delivery's attempt count, so a repeated job is harmless; the key
+    # stays unique when a paused attempt is queued again after the endpoint is back on.
+    enqueue(DELIVER, {"delivery_id": row.id, "attempt": attempt}, key=f"webhook:{row.id}:{attempt}:{uuid.uuid4().hex[:12]}")
+
+
+def record_event(event: str, build: Callable[[], dict]) -> None:
+    """Record ``event`` in the current transaction. ``build()`` gives its data at the
+    commit (so it sees the transaction's final state, e.g. a new topic's case state);
+    then each active endpoint that wants it gets a delivery row and a job, written in
+    that same commit, all with one event id. A rollback drops everything."""
+    transaction_state().setdefault(_PENDING, []).append((event, build, utcnow()))
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_deliveries(session: Session) -> None:
+    pending = session.info.get(_STATE, {}).pop(_PENDING, None)  # transaction_state() without opening one
+    if not pending:
+        return
+    endpoints = list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.is_active.is_(True))))
+    for event, build, occurred in pending:
+        wanted = [e for e in endpoints if e.wants(event)]
+        if not wanted:
+            continue
+        event_id = str(uuid.uuid4())
+        body = _body(event, event_id, build(), occurred)
+        for endpoint in wanted:
+            _queue(endpoint, event, event_id, body, occurred)
 
 
 def send_ping(endpoint: WebhookEndpoint, *, actor: User) -> WebhookDelivery:
@@ -243,7 +265,7 @@ def retry_due(*, now: datetime | None = None, limit: int = 500) -> int:
     rows = list(db.session.scalars(query))
     for row in rows:
         row.next_attempt_at = None  # claimed: the job below makes the attempt
-        enqueue(DELIVER, {"delivery_id": row.id, "attempt": row.attempts + 1}, key=f"webhook:{row.id}:{row.attempts + 1}")
+        _enqueue_attempt(row, row.attempts + 1)
     keep = now - timedelta(days=int(current_app.config["WEBHOOKS_KEEP_DAYS"]))
     db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.state != "pending", WebhookDelivery.created_at < keep))
     db.session.flush()
