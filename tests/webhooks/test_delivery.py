@@ -62,7 +62,8 @@ def test_signed_delivery_of_topic_created(app, receiver, endpoint, make_user, bo
 def test_signature_changes_with_timestamp_and_secret():
     body = '{"event":"ping"}'
     one = delivery.sign("s3cret", "1700000000", body)
-    assert one.startswith("sha256=") and len(one) == 7 + 64
+    assert one.startswith("sha256=")
+    assert len(one) == 7 + 64
     assert one != delivery.sign("s3cret", "1700000001", body)
     assert one != delivery.sign("other", "1700000000", body)
 
@@ -126,7 +127,8 @@ def test_switched_off_after_consecutive_failures_with_notice(app, client, auth, 
     assert len(receiver.requests) == 3
     with app.app_context():
         e = db.session.get(WebhookEndpoint, endpoint_id)
-        assert not e.is_active and e.disabled_at is not None
+        assert not e.is_active
+        assert e.disabled_at is not None
         assert "3 failed attempts" in e.disabled_reason
         notes = db.session.scalars(select(Notification).where(Notification.user_id == admin["id"])).all()
         assert [n.kind for n in notes] == ["webhook_disabled"]
@@ -137,7 +139,8 @@ def test_switched_off_after_consecutive_failures_with_notice(app, client, auth, 
     assert len(receiver.requests) == 3
     auth.login("hook_admin")
     page = client.get("/admin/webhooks/").get_data(as_text=True)
-    assert "Switched off after failures" in page and "3 failed attempts in a row" in page
+    assert "Switched off after failures" in page
+    assert "3 failed attempts in a row" in page
     # The admin fixes the receiver and switches it on: pending deliveries resume.
     receiver.always_fail = False
     with app.app_context():
@@ -145,7 +148,8 @@ def test_switched_off_after_consecutive_failures_with_notice(app, client, auth, 
         assert services.update_endpoint(e, actor=db.session.get(User, admin["id"]), url=e.url,
                                         description=e.description, events=e.events, is_active=True)
         db.session.commit()
-        assert e.consecutive_failures == 0 and e.disabled_at is None
+        assert e.consecutive_failures == 0
+        assert e.disabled_at is None
     assert _retry_later(app, 1) == 2
     assert len(receiver.requests) == 5
     with app.app_context():
@@ -183,7 +187,9 @@ def test_redirect_is_not_followed(app, receiver, endpoint, make_user, board):
     assert len(receiver.requests) == 1
     with app.app_context():
         attempt = db.session.scalar(select(WebhookAttempt))
-        assert attempt.status_code == 302 and not attempt.ok and "Redirect" in attempt.error
+        assert attempt.status_code == 302
+        assert not attempt.ok
+        assert "Redirect" in attempt.error
         assert db.session.scalar(select(WebhookDelivery)).state == "pending"
 
 
@@ -201,7 +207,8 @@ def test_timeout_is_a_failed_attempt(app, endpoint, make_user, board):
         silent.close()
     with app.app_context():
         attempt = db.session.scalar(select(WebhookAttempt))
-        assert attempt.status_code is None and attempt.error == "Timed out."
+        assert attempt.status_code is None
+        assert attempt.error == "Timed out."
 
 
 def test_private_addresses_refused_when_not_allowed(app, receiver, endpoint, make_user, board):
@@ -211,7 +218,8 @@ def test_private_addresses_refused_when_not_allowed(app, receiver, endpoint, mak
     assert receiver.requests == []  # no connection was made
     with app.app_context():
         attempt = db.session.scalar(select(WebhookAttempt))
-        assert attempt.status_code is None and "private" in attempt.error
+        assert attempt.status_code is None
+        assert "private" in attempt.error
 
 
 def test_check_url_refuses_internal_addresses():

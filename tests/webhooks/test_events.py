@@ -43,8 +43,9 @@ def test_every_event_in_the_catalogue(app, receiver, endpoint, make_user, board)
         incidents.resolve_incident(incident, actor=u["agent"], summary="The mast is back.")
         db.session.commit()
         topic_id = topic.id
-        from forum.models import Conversation
         from sqlalchemy import select
+
+        from forum.models import Conversation
 
         conversation_id = db.session.scalar(select(Conversation.id).where(Conversation.topic_id == topic_id))
     got = receiver.events
