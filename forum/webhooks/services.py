@@ -19,8 +19,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from forum.aftercommit import _STATE, transaction_state
 from forum.actions import ActionError, Conflict, PermissionDenied
+from forum.aftercommit import _STATE, transaction_state
 from forum.extensions import db
 from forum.jobqueue import enqueue, job, periodic
 from forum.models import User, WebhookAttempt, WebhookDelivery, WebhookEndpoint
