@@ -65,9 +65,9 @@ def parse_url(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, path
 
 
-def resolve(host: str, port: int, *, allow_private: bool) -> str:
-    """The address to connect to: the first the name resolves to. With
-    ``allow_private`` off, any non-public address among them refuses the URL."""
+def resolve(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses to connect to, in the resolver's order. With ``allow_private``
+    off, any non-public address among them refuses the URL."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
@@ -82,7 +82,7 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
         raise UnsafeAddress(f"The host name {host!r} does not resolve.")
     if not allow_private and not all(_public(ip) for ip in addresses):
         raise UnsafeAddress("That address is private, loopback or link-local: webhooks only go to public addresses.")
-    return str(addresses[0])
+    return list(dict.fromkeys(str(ip) for ip in addresses))
 
 
 def check_url(url: str, *, allow_private: bool) -> None:
@@ -113,9 +113,21 @@ def post(url: str, body: str, headers: dict[str, str], *, timeout: float, allow_
 
     try:
         scheme, host, port, path = parse_url(url)
-        address = resolve(host, port, allow_private=allow_private)
+        addresses = resolve(host, port, allow_private=allow_private)
     except UnsafeAddress as exc:
         return done(error=str(exc)[:300])
+    for address in addresses:  # the next checked address only when this one takes no connection
+        result = _post_to(address, scheme, host, port, path, body, headers, timeout=timeout,
+                          excerpt_chars=excerpt_chars, done=done)
+        if result is not _UNREACHABLE:
+            return result
+    return done(error="Connection refused or unreachable.")
+
+
+_UNREACHABLE = object()
+
+
+def _post_to(address, scheme, host, port, path, body, headers, *, timeout, excerpt_chars, done):
     default_port = 443 if scheme == "https" else 80
     host_header = (f"[{host}]" if ":" in host else host) + ("" if port == default_port else f":{port}")
     options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False, "maxsize": 1}
@@ -136,6 +148,8 @@ def post(url: str, body: str, headers: dict[str, str], *, timeout: float, allow_
         status = response.status
         error = f"Redirect ({status}) not followed." if 300 <= status < 400 else None
         return done(status, excerpt, error)
+    except urllib3.exceptions.NewConnectionError:
+        return _UNREACHABLE
     except urllib3.exceptions.HTTPError as exc:
         return done(error=_describe(exc))
     except OSError as exc:
@@ -145,12 +159,10 @@ def post(url: str, body: str, headers: dict[str, str], *, timeout: float, allow_
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, urllib3.exceptions.TimeoutError):
-        return "Timed out."
     if isinstance(exc, urllib3.exceptions.SSLError):
         return "TLS error (certificate or handshake)."
-    if isinstance(exc, urllib3.exceptions.NewConnectionError):
-        return "Connection refused or unreachable."
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return "Timed out."
     if isinstance(exc, urllib3.exceptions.ProtocolError):
         return "The connection broke off."
     return f"HTTP error: {exc.__class__.__name__}"

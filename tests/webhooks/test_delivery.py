@@ -254,3 +254,21 @@ def test_periodic_retry_is_registered(app, receiver, endpoint, make_user, board)
         assert db.session.scalar(select(WebhookDelivery)).state == "delivered"
         body = json.loads(db.session.scalar(select(WebhookDelivery.body)))
         assert body["event"] == "topic.created"
+
+
+def test_refused_connection_and_tls_errors_are_described():
+    import socket
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    result = delivery.post(f"http://127.0.0.1:{port}/", "{}", {}, timeout=2, allow_private=True, excerpt_chars=10)
+    assert (result.status_code, result.error) == (None, "Connection refused or unreachable.")
+
+
+def test_tls_to_a_plain_http_receiver_fails_cleanly(receiver):
+    result = delivery.post(receiver.url.replace("http://", "https://"), "{}", {}, timeout=2, allow_private=True,
+                           excerpt_chars=10)
+    assert result.status_code is None
+    assert result.error == "TLS error (certificate or handshake)."
