@@ -141,6 +141,9 @@ def test_switched_off_after_consecutive_failures_with_notice(app, client, auth, 
     page = client.get("/admin/webhooks/").get_data(as_text=True)
     assert "Switched off after failures" in page
     assert "3 failed attempts in a row" in page
+    notices = client.get("/notifications")
+    assert notices.status_code == 200
+    assert f"Webhook endpoint #{endpoint_id} was switched off" in notices.get_data(as_text=True)
     # The admin fixes the receiver and switches it on: pending deliveries resume.
     receiver.always_fail = False
     with app.app_context():
