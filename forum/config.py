@@ -87,6 +87,26 @@ class DefaultConfig:
     JOBS_IMPORTS: list[str] = []
     #: Celery remote control (`celery inspect`); it adds a pidbox queue per worker.
     JOBS_REMOTE_CONTROL = True
+
+    # --- webhooks (forum/webhooks, docs/integrations-webhooks.md) ---
+    #: Deliver to private, loopback, link-local and other non-public addresses (tests,
+    #: an internal receiver); off: such URLs are refused when saved and when sent.
+    WEBHOOKS_ALLOW_PRIVATE = False
+    #: Seconds to connect, and to wait for the response, per attempt.
+    WEBHOOKS_TIMEOUT = 5
+    #: Attempts per delivery before it is given up.
+    WEBHOOKS_MAX_ATTEMPTS = 6
+    #: Wait after failed attempt n: this many seconds * 2**(n-1), at most a day (the
+    #: retry sweep, `forum webhooks retry`, runs every 15 s: forum/jobs/schedule.py).
+    WEBHOOKS_BACKOFF_SECONDS = 30
+    #: Failed attempts in a row after which an endpoint is switched off (admins are notified).
+    WEBHOOKS_DISABLE_AFTER = 10
+    #: Characters of the response body kept in the delivery log.
+    WEBHOOKS_EXCERPT_CHARS = 500
+    #: Attempts shown per page of an endpoint's delivery log; finished deliveries are
+    #: deleted after WEBHOOKS_KEEP_DAYS days by the retry sweep.
+    WEBHOOKS_LOG_PER_PAGE = 50
+    WEBHOOKS_KEEP_DAYS = 30
     RATELIMIT_ENABLED = True
     RATELIMIT_AUTH = "20 per minute"
     #: Failed sign-ins for one account, from any address; several windows, so the wait grows.

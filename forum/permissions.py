@@ -514,6 +514,15 @@ def can_manage_jobs(user: User | None, obj: Any = None) -> bool:
 PREDICATES["can_manage_jobs"] = can_manage_jobs
 
 
+# Only administrators register webhook endpoints, see their secrets and delivery logs
+# (responses from outside systems), and send test pings.
+def can_manage_webhooks(user: User | None, obj: Any = None) -> bool:
+    return _is_admin(user)
+
+
+PREDICATES["can_manage_webhooks"] = can_manage_webhooks
+
+
 # --- helpdesk staff tools (internal notes, saved replies, assignment, private cases) ---
 
 

@@ -32,3 +32,18 @@ topic_edited = _signals.signal("topic-edited")
 topic_answer_changed = _signals.signal("topic-answer-changed")
 #: sender: the Post. kwargs: user. Someone gave the post kudos.
 kudos_given = _signals.signal("kudos-given")
+
+# --- case lifecycle, private cases, incidents, flags (webhooks listen) ---
+#: sender: the Topic. kwargs: from_state, to_state, event, actor (None if automatic).
+#: Sent by helpdesk.cases.move after every recorded transition.
+topic_state_changed = _signals.signal("topic-state-changed")
+#: sender: the Topic. kwargs: conversation (the private case), actor.
+case_escalated = _signals.signal("case-escalated")
+#: sender: the Incident. kwargs: update (its first IncidentUpdate), actor.
+incident_opened = _signals.signal("incident-opened")
+#: sender: the Incident. kwargs: update (the new IncidentUpdate), actor.
+incident_updated = _signals.signal("incident-updated")
+#: sender: the Incident. kwargs: update (the resolving IncidentUpdate), actor.
+incident_resolved = _signals.signal("incident-resolved")
+#: sender: the Post. kwargs: flag (the new Flag), user (who flagged it).
+post_flagged = _signals.signal("post-flagged")

@@ -82,6 +82,7 @@ def move(topic: Topic, to: str, *, event: str, actor: User | None, reason: str |
         topic.waiting_since = now
     db.session.flush()
     signals.topic_answer_changed.send(topic)  # search re-reads the resolved flag
+    signals.topic_state_changed.send(topic, from_state=row.from_state, to_state=to, event=event, actor=actor)
     return row
 
 

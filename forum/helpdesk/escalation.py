@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from forum import signals
 from forum.audit import log_action
 from forum.extensions import db
 from forum.helpdesk.services import PermissionDenied
@@ -39,6 +40,7 @@ def escalate_topic(topic: Topic, *, actor: User, subject: str, body: str) -> Con
     )
     log_action(actor, "escalate_private_case", target_type="topic", target_id=topic.id, reason=ESCALATED_REASON,
                subject_user=topic.author, topic_id=topic.id, summary="private case opened with the asker")
+    signals.case_escalated.send(topic, conversation=conversation, actor=actor)
     return conversation
 
 

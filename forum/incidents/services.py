@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from forum import actions, markup
+from forum import actions, markup, signals
 from forum.admin.services import create_category
 from forum.audit import record_staff_action
 from forum.extensions import db
@@ -121,12 +121,12 @@ def open_incident(*, actor: User, title: str, tags: str, severity: str, body: st
     )
     db.session.add(incident)
     db.session.flush()
-    db.session.add(
-        IncidentUpdate(incident_id=incident.id, author=actor, state=state, body=body, body_html=html, created_at=now)
-    )
+    first = IncidentUpdate(incident_id=incident.id, author=actor, state=state, body=body, body_html=html, created_at=now)
+    db.session.add(first)
     _insert_ignore(IncidentFollow, {"incident_id": incident.id, "user_id": actor.id, "created_at": now})
     db.session.flush()
     invalidate_after_commit()
+    signals.incident_opened.send(incident, update=first, actor=actor)
     return incident
 
 
@@ -148,6 +148,7 @@ def post_update(incident: Incident, *, actor: User, state: str, body: str) -> In
     _notify_followers(incident, actor=actor, text=f"{STATE_LABELS[state]}: new update on “{incident.title}”")
     invalidate_after_commit()
     live.publish_after_commit(update)
+    signals.incident_updated.send(incident, update=update, actor=actor)
     return update
 
 
@@ -193,6 +194,7 @@ def resolve_incident(incident: Incident, *, actor: User, summary: str) -> Incide
     _notify_followers(incident, actor=actor, text=f"Resolved: “{incident.title}”")
     invalidate_after_commit()
     live.publish_after_commit(update)
+    signals.incident_resolved.send(incident, update=update, actor=actor)
     return update
 
 

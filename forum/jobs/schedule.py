@@ -18,4 +18,6 @@ SCHEDULE = {
     "notifications.send_digests": crontab(minute=0, hour=7),
     # Insights rollups (forum insights rollup): history for /staff/insights, kept live.
     "insights.rollup": 300.0,
+    # Webhooks: queue the retries that are due; delete old finished deliveries (forum webhooks retry).
+    "webhooks.retry": 15.0,
 }

@@ -43,10 +43,14 @@ from forum.models.staff_tools import InternalNote, SavedReply
 from forum.models.topics import Category, Post, Topic
 from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
+from forum.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Upload",
     "JobOutbox",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "AccountDeletion",
     "AccountEvent",
     "FORMER_MEMBER",

@@ -276,6 +276,7 @@ def flag_post(post: Post, *, user: User, reason: str, note: str = "") -> Flag:
         if spam >= AUTO_HIDE_SPAM_FLAGS:
             hide_post(post, actor=None, automatic=True,
                       reason=f"Automatic: {spam} members flagged it as spam. Pending review by a moderator.")
+    signals.post_flagged.send(post, flag=flag, user=user)
     return flag
 
 
