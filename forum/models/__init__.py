@@ -1,6 +1,7 @@
 """All models, in one package so that features can share them without import cycles."""
 
 from forum.models.account_deletions import AccountDeletion
+from forum.models.api_tokens import API_SCOPES, API_TOKEN_KINDS, ApiToken
 from forum.models.cases import CaseTransition
 from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
@@ -45,6 +46,9 @@ from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
+    "API_SCOPES",
+    "API_TOKEN_KINDS",
+    "ApiToken",
     "Upload",
     "JobOutbox",
     "AccountDeletion",
