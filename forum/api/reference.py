@@ -68,6 +68,8 @@ def render(spec: dict) -> str:
                 lines += [f"Body: {_type(body)}", ""]
             responses = []
             for status, response in op.get("responses", {}).items():
+                if "$ref" in response:
+                    response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
                 schema = response.get("content", {}).get("application/json", {}).get("schema")
                 responses.append(f"`{status}` {_type(schema) if schema else ''}".strip())
             lines += ["Answers: " + "; ".join(responses), ""]

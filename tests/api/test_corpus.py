@@ -19,7 +19,7 @@ from forum.models import Post
 from tests.corpus import load_corpus
 from tests.topics.dom import parse
 
-STRIDE = 12
+STRIDE = 20
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:", "mocha:", "jar:")
 
 
