@@ -671,3 +671,8 @@ def can_revoke_api_token(user: User | None, token: Any = None) -> bool:
     if _is_admin(user):
         return True
     return token.kind == "personal" and _signed_in(user) and token.user_id == user.id
+
+
+PREDICATES.update(
+    {f.__name__: f for f in (can_create_personal_token, can_create_service_token, can_revoke_api_token)}
+)

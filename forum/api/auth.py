@@ -79,7 +79,7 @@ def authenticate() -> None:
     g._login_user = user
     _rate_limit(g.api_token)
     if g.api_token is not None:
-        services.touch_token(g.api_token.id)
+        services.touch_token(g.api_token)
 
 
 def caller():

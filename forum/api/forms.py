@@ -5,7 +5,6 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
-
 class TokenForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     scope_read = BooleanField("read: topics, posts, search, incidents, profiles", default=True)

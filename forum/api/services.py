@@ -21,7 +21,7 @@ from forum.models.base import utcnow
 from forum.permissions import can_create_personal_token, can_create_service_token, can_revoke_api_token
 from forum.text import clean_line
 
-TOKEN_PREFIX = "fapi_"
+TOKEN_PREFIX = "fapi_"  # noqa: S105 - the public prefix of every token, not a secret
 #: Longest value accepted in an ``Authorization: Bearer`` header.
 TOKEN_MAX = 100
 NAME_MAX = 80
@@ -105,13 +105,16 @@ def revoke_token(token: ApiToken, *, actor: User) -> bool:
     return True
 
 
-def touch_token(token_id: int) -> None:
+def touch_token(token: ApiToken) -> None:
     """Write ``last_used_at`` at most once per ``API_TOUCH_SECONDS``, in a short
     transaction of its own (never inside the request's, which may be a GET)."""
     from datetime import timedelta
 
     now = utcnow()
     before = now - timedelta(seconds=int(current_app.config["API_TOUCH_SECONDS"]))
+    if token.last_used_at is not None and token.last_used_at >= before:
+        return
+    token_id = token.id
     with db.engine.begin() as conn:
         conn.execute(
             update(ApiToken)

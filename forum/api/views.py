@@ -91,6 +91,7 @@ api.register_error_handler(HTTPException, handle_http_exception)
 
 @api.after_request
 def _no_store(response):
+    response.vary.add("Authorization")  # a cached visitor answer is never served to a token
     if g.get("api_token") is not None:
         response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -9,7 +9,6 @@ Only the SHA-256 of each secret is stored (``token_hash``, unique).
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'issue19_api_tokens'
 down_revision = 'issue16_page_speed'
 branch_labels = None

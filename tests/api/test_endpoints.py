@@ -19,7 +19,8 @@ def _count(app, model) -> int:
 def _error(resp, status: int, code: str | None = None):
     assert resp.status_code == status, resp.get_data(as_text=True)
     body = resp.get_json()
-    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
+    assert set(body) == {"error"}, body
+    assert {"code", "message"} <= set(body["error"]), body
     if code:
         assert body["error"]["code"] == code, body
     return body["error"]
@@ -52,7 +53,8 @@ def test_no_email_anywhere(api, community, make_token):
 
 def test_profile(api, community):
     body = api().get("/api/v1/users/member").get_json()
-    assert body["username"] == "member" and "email" not in body
+    assert body["username"] == "member"
+    assert "email" not in body
     assert body["stats"]["posts"] >= 1
     _error(api().get("/api/v1/users/nobody-here"), 404, "not_found")
 
@@ -90,7 +92,8 @@ def test_token_is_stored_hashed_and_last_use_recorded(app, api, community, make_
     with app.app_context():
         row = db.session.scalar(select(ApiToken))
         assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
-        assert token not in (row.prefix, row.name, row.token_hash) and row.last_used_at is None
+        assert token not in (row.prefix, row.name, row.token_hash)
+        assert row.last_used_at is None
     assert api(token).get("/api/v1/me").get_json()["scopes"] == ["read", "staff", "write"]
     with app.app_context():
         assert db.session.scalar(select(ApiToken)).last_used_at is not None
@@ -242,7 +245,8 @@ def test_incident_update_by_staff_token(app, api, community, make_token):
     assert resp.status_code == 201, resp.get_data(as_text=True)
     assert _count(app, IncidentUpdate) == 2
     timeline = api().get(f"/api/v1/incidents/{incident_id}").get_json()
-    assert timeline["state"] == "identified" and len(timeline["updates"]) == 2
+    assert timeline["state"] == "identified"
+    assert len(timeline["updates"]) == 2
 
 
 def test_staff_queue(api, community, make_user, category, build, make_token):
@@ -256,7 +260,8 @@ def test_staff_queue(api, community, make_user, category, build, make_token):
 
 def test_search(app, api, community):
     body = api().get("/api/v1/search?q=signal").get_json()
-    assert body["items"] and body["items"][0]["title"] == "No signal in Leeds"
+    assert body["items"]
+    assert body["items"][0]["title"] == "No signal in Leeds"
     _error(api().get("/api/v1/search"), 422)
 
 

@@ -25,10 +25,12 @@ def test_staff_create_see_once_use_and_revoke(app, client, signed_in, post_form,
     assert resp.headers["Cache-Control"] == "no-store"
     secret = SECRET.search(resp.get_data(as_text=True)).group(1)
     listing = client.get("/settings/api-tokens").get_data(as_text=True)
-    assert secret not in listing and secret[:12] in listing  # shown once; the prefix tells it apart
+    assert secret not in listing
+    assert secret[:12] in listing
     with app.app_context():
         row = db.session.scalar(select(ApiToken))
-        assert row.kind == "personal" and row.scopes == "read write"
+        assert row.kind == "personal"
+        assert row.scopes == "read write"
         token_id = row.id
     assert api(secret).get("/api/v1/me").status_code == 200
     resp = post_form(f"/api-tokens/{token_id}/revoke", {}, token_from="/settings/api-tokens")
@@ -82,9 +84,11 @@ def test_admin_creates_a_service_token_acting_as_the_service_account(app, signed
     assert resp.status_code == 200, resp.get_data(as_text=True)
     secret = SECRET.search(resp.get_data(as_text=True)).group(1)
     me = api(secret).get("/api/v1/me").get_json()
-    assert me["user"]["username"] == "crm-bot" and me["kind"] == "service"
+    assert me["user"]["username"] == "crm-bot"
+    assert me["kind"] == "service"
     resp = _create(post_form, "/admin/api-tokens", service_user="nobody")
-    assert resp.status_code == 422 and "There is no such account." in resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "There is no such account." in resp.get_data(as_text=True)
 
 
 def test_token_form_without_csrf_is_refused(app, signed_in, post_form):
