@@ -47,6 +47,8 @@ def _load_token(secret: str) -> ApiToken:
     user = db.session.get(User, token.user_id)
     if user is None or user.is_deleted:
         raise ApiError(401, "unauthorized", "That token's account no longer exists.")
+    if token.kind == "personal" and not user.is_staff:  # personal tokens are for staff (a role change ends them)
+        raise ApiError(401, "unauthorized", "Personal tokens work only while their owner is staff.")
     return token
 
 

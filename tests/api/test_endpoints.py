@@ -85,6 +85,16 @@ def test_bad_or_revoked_tokens_are_401(app, api, community, make_token):
     _error(api(token).get("/api/v1/topics"), 401, "unauthorized")
 
 
+def test_personal_token_stops_when_its_owner_is_no_longer_staff(app, api, community, make_token):
+    from forum.models import User
+
+    token = make_token(community["care"])
+    with app.app_context():
+        db.session.get(User, community["care"]["id"]).role = "member"
+        db.session.commit()
+    _error(api(token).get("/api/v1/topics"), 401, "unauthorized")
+
+
 def test_token_is_stored_hashed_and_last_use_recorded(app, api, community, make_token):
     import hashlib
 
