@@ -46,6 +46,7 @@ def tokens_server(tmp_path_factory):
 
 
 def _sign_in(page, url, username):
+    page.set_default_timeout(30_000)  # a shared 2-core machine: sign-in's password hash can be slow
     page.goto(url + "/login")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
