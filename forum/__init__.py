@@ -75,6 +75,7 @@ FEATURES = (
     "jobs",
     "insights",
     "webhooks",
+    "api",
 )
 
 
@@ -119,7 +120,7 @@ def _init_extensions(app: Flask) -> None:
     def _load_user_before_writes():
         """Load the signed-in user before a write's view runs, so that a remember
         cookie's rotation (its own short transaction) never lands inside the view's."""
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.blueprint != "api":  # the API reads no cookie
             current_user._get_current_object()
 
     from forum.web import IdConverter

@@ -200,6 +200,14 @@ class DefaultConfig:
     #: kept; writes refresh it at once in this process (in every one with Redis).
     LIST_CACHE_SECONDS = 10
 
+    # --- the JSON API (issue 19, forum/api/, docs/integrations-api.md) ---
+    #: Requests per token when the token names no rate of its own (Flask-Limiter notation).
+    API_RATE_LIMIT = "120/minute"
+    #: Requests without a token (public reads), per client address.
+    API_ANON_RATE_LIMIT = "60/minute"
+    #: A token's "last used" time is written at most this often.
+    API_TOUCH_SECONDS = 60
+
 
 def load_secret_key(instance_path: str) -> str:
     """Return the secret key kept in ``instance/secret_key``, creating it once.

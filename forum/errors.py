@@ -18,6 +18,8 @@ MESSAGES = {
 
 
 def _render(code: int, message: str):
+    if request.path.startswith("/api/"):  # the JSON API's one error shape (forum/api/errors.py)
+        return {"error": {"code": {404: "not_found", 405: "method_not_allowed"}.get(code, "error"), "message": message}}, code
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/healthz"):
         return {"error": message, "status": code}, code
     return render_template("errors/error.html", code=code, message=message), code

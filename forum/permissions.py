@@ -658,3 +658,30 @@ PREDICATES.update(
         for f in (can_view_insights, can_view_moderation_insights, can_view_team_insights, can_answer_found_survey)
     }
 )
+
+
+# --- API tokens (issue 19) ---
+
+# Staff (every staff role) create personal API tokens for their own tools; a token
+# acts as them, with no more rights than they have on the pages.
+def can_create_personal_token(user: User | None, obj: Any = None) -> bool:
+    return _is_staff(user)
+
+
+# Only admins create service tokens for integrations (a CRM, social-care tooling).
+def can_create_service_token(user: User | None, obj: Any = None) -> bool:
+    return _is_admin(user)
+
+
+# A personal token is revoked by its owner or an admin; a service token by an admin.
+def can_revoke_api_token(user: User | None, token: Any = None) -> bool:
+    if token is None:
+        return False
+    if _is_admin(user):
+        return True
+    return token.kind == "personal" and _signed_in(user) and token.user_id == user.id
+
+
+PREDICATES.update(
+    {f.__name__: f for f in (can_create_personal_token, can_create_service_token, can_revoke_api_token)}
+)

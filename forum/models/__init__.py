@@ -1,6 +1,7 @@
 """All models, in one package so that features can share them without import cycles."""
 
 from forum.models.account_deletions import AccountDeletion
+from forum.models.api_tokens import API_SCOPES, API_TOKEN_KINDS, ApiToken
 from forum.models.cases import CaseTransition
 from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
@@ -46,6 +47,9 @@ from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, 
 from forum.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "API_SCOPES",
+    "API_TOKEN_KINDS",
+    "ApiToken",
     "Upload",
     "JobOutbox",
     "WebhookAttempt",
