@@ -6,6 +6,7 @@ from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.idempotency import SubmissionRecord
+from forum.models.inbound_mail import InboundMail
 from forum.models.incidents import (
     AffectedReport,
     Incident,
@@ -45,6 +46,7 @@ from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
+    "InboundMail",
     "Upload",
     "JobOutbox",
     "AccountDeletion",
