@@ -11,7 +11,6 @@ Create Date: 2026-12-01 18:45:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'issue19_mailin'
 down_revision = 'issue16_page_speed'
 branch_labels = None

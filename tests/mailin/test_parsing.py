@@ -54,7 +54,7 @@ SIGNATURE = """Here is what I tried:
 - restart
 - airplane mode
 
--- 
+--
 Jess K
 Leeds, 0113 496 0000
 """

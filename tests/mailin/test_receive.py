@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from forum.extensions import db, limiter
 from forum.mailin import tokens
+from forum.messages import services as message_services
 from forum.models import Conversation, InboundMail, Message, Topic, User
 from forum.models.base import utcnow
-from forum.messages import services as message_services
 from forum.notify import notify
 from forum.topics import services as topic_services
 from tests.conftest import read_outbox
@@ -40,7 +40,8 @@ def test_a_reply_notification_carries_the_members_reply_address_and_a_reply_post
     mails = [m for m in read_outbox(app) if m["To"] == forum_setup["member"]["email"]]
     assert len(mails) == 1
     reply_to = mails[0]["Reply-To"]
-    assert reply_to.startswith("reply+") and reply_to.endswith("@" + DOMAIN)
+    assert reply_to.startswith("reply+")
+    assert reply_to.endswith("@" + DOMAIN)
     assert "Reply to this email to answer" in mails[0].get_content()
     with app.app_context():
         assert tokens.read_token(tokens.token_in_address(reply_to)) == tokens.ReplyTarget(
