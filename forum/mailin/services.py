@@ -18,6 +18,7 @@ the commit). Automatic mail (bounces, out-of-office replies, lists) is never ans
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from email import policy
@@ -48,6 +49,8 @@ from forum.topics import services as topic_services
 from forum.topics.ratelimit import breach_message, charge_posting
 
 POSTED, REFUSED, IGNORED, DUPLICATE = "posted", "refused", "ignored", "duplicate"
+#: An address a bounce may go to: one plain ``local@domain``, nothing a header could trip on.
+_PLAIN_ADDRESS_RE = re.compile(r"[^@\s<>,;:\"()\[\]\\]{1,64}@[a-z0-9](?:[a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}")
 
 #: Why a reply was refused: the bounce's explanation (``{brand}``, ``{site}`` filled in).
 REASONS = {
@@ -150,7 +153,7 @@ def _bounce_address(msg: EmailMessage, envelope_sender: str | None) -> str:
     ``Return-Path``, else the ``From``; never one of our own addresses."""
     for candidate in (envelope_sender, _header(msg, "Return-Path"), _header(msg, "From")):
         address = _address(candidate or "")
-        if address and "@" in address:
+        if _PLAIN_ADDRESS_RE.fullmatch(address):
             break
     else:
         return ""
