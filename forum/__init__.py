@@ -76,6 +76,7 @@ FEATURES = (
     "insights",
     "webhooks",
     "api",
+    "mailin",
 )
 
 

@@ -29,6 +29,20 @@ class DefaultConfig:
     SMTP_STARTTLS = False
     SMTP_SSL = False
     SMTP_TIMEOUT = 10
+    # --- reply by email (forum/mailin, docs/integrations-email.md) ---
+    #: The domain of the per-recipient reply addresses (``reply+<token>@<domain>``) that
+    #: notification mails carry as ``Reply-To``; unset switches reply by email off.
+    MAIL_REPLY_DOMAIN = None
+    #: The local part before ``+<token>`` (the MTA's recipient delimiter must be ``+``).
+    MAIL_REPLY_PREFIX = "reply"
+    #: A reply address works for this many seconds after the notification was sent.
+    MAIL_REPLY_MAX_AGE = 30 * 24 * 3600
+    #: Staff roles may reply by email too (their mail then skips the site's two factors).
+    MAIL_REPLY_STAFF = False
+    #: Largest incoming message read, in bytes (a bigger one is refused as too long).
+    MAIL_INBOUND_MAX_BYTES = 1024 * 1024
+    #: At most this many bounces per hour to one address (a loop or a flood stops there).
+    MAIL_BOUNCES_PER_HOUR = 5
 
     #: Werkzeug hashing method for passwords; older hashes are replaced at the next sign-in.
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 - a method name, not a password

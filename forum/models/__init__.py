@@ -7,6 +7,7 @@ from forum.models.email_preferences import EmailPreference
 from forum.models.flags import FLAG_REASONS, Appeal, Flag
 from forum.models.helpdesk import Kudos, TopicSubscription
 from forum.models.idempotency import SubmissionRecord
+from forum.models.inbound_mail import InboundMail
 from forum.models.incidents import (
     AffectedReport,
     Incident,
@@ -50,6 +51,7 @@ __all__ = [
     "API_SCOPES",
     "API_TOKEN_KINDS",
     "ApiToken",
+    "InboundMail",
     "Upload",
     "JobOutbox",
     "WebhookAttempt",

@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session
 from forum.extensions import db
 from forum.jobqueue import periodic
 from forum.mail import queue_mail
+from forum.mailin.tokens import reply_headers
 from forum.models import EmailPreference, Notification, User
 from forum.models.base import utcnow
 from forum.notifications import preferences
 
 DIGEST_MAX_ITEMS = 50
 SETTINGS_PATH = "/settings/notifications"
+#: Added to a mail that carries a reply address (forum.mailin).
+REPLY_HINT = "\n\nReply to this email to answer (write above the quoted text; replies in topics are public)."
 
 
 def absolute(path: str) -> str:
@@ -74,11 +77,14 @@ def deliver_immediately(session: Session, notes: list[Notification]) -> None:
         user = users.get(note.id)
         if user is None:
             continue
-        body = f"Hello {user.shown_name},\n\n{note.text}\n\n{absolute(note.url)}" + _footer(user.id, note.category)
+        headers = {**unsubscribe_headers(user.id, note.category),
+                   **reply_headers(user, topic_id=note.topic_id, url=note.url, kind=note.kind)}
+        hint = REPLY_HINT if "Reply-To" in headers else ""
+        body = f"Hello {user.shown_name},\n\n{note.text}\n\n{absolute(note.url)}{hint}" + _footer(user.id, note.category)
         subject = " ".join(f"[{_brand()}] {note.text}".split())[:200]  # no newlines in a header
         # A mail.send job in the fan-out's transaction: it exists exactly when the
         # notification (and its emailed_at) does, and runs once.
-        queue_mail(user.email, subject, body, headers=unsubscribe_headers(user.id, note.category),
+        queue_mail(user.email, subject, body, headers=headers,
                    key=f"notification-mail:{note.id}:{note.count}:{uuid.uuid4().hex[:8]}")
         note.emailed_at = now
 

@@ -24,23 +24,50 @@ from forum.topics import forms
 from forum.topics.queries import category_by_slug, get_topic
 
 
-def _conversation_with_us() -> bool:
-    """A reply in the member's own topic after Customer Care replied there: the new-member
-    limit exists for spam, not for a conversation with us."""
+def _replied_topic():
+    """The topic a reply request posts in, else ``None``."""
     if request.endpoint != "topics.reply":
-        return False
+        return None
     topic_id = (request.view_args or {}).get("topic_id")
-    topic = get_topic(int(topic_id)) if isinstance(topic_id, int) else None
-    return topic is not None and topic.author_id == current_user.id and topic.has_staff_reply
+    return get_topic(int(topic_id)) if isinstance(topic_id, int) else None
+
+
+def limit_for(user, topic=None) -> str:
+    """The posting limit that applies to ``user`` replying in ``topic`` (or starting a
+    topic, ``None``). A reply in the member's own topic after Customer Care replied there
+    gets the ordinary limit: the new-member limit exists for spam, not for a
+    conversation with us."""
+    cfg = current_app.config
+    joined = getattr(user, "created_at", None)
+    if joined is not None and joined > utcnow() - timedelta(days=int(cfg["RATELIMIT_NEW_MEMBER_DAYS"])):
+        with_us = topic is not None and topic.author_id == user.id and topic.has_staff_reply
+        if not with_us:
+            return cfg["RATELIMIT_POSTS_NEW_MEMBER"]
+    return cfg["RATELIMIT_POSTS_MEMBER"]
 
 
 def _posting_limit() -> str:
-    cfg = current_app.config
-    joined = getattr(current_user, "created_at", None)
-    if joined is not None and joined > utcnow() - timedelta(days=int(cfg["RATELIMIT_NEW_MEMBER_DAYS"])):
-        if not _conversation_with_us():
-            return cfg["RATELIMIT_POSTS_NEW_MEMBER"]
-    return cfg["RATELIMIT_POSTS_MEMBER"]
+    return limit_for(current_user, _replied_topic())
+
+
+def charge_posting(user, topic=None) -> datetime | None:
+    """Count one post by ``user`` against the same shared budget as the posting forms,
+    outside a request (replies by email). Returns ``None`` when it fits, else when the
+    member can post again (nothing is counted then). Staff are never limited."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True) or user.is_staff:
+        return None
+    from limits import parse_many
+
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    args = [a for a in (prefix, f"account:{user.id}", "posting") if a]
+    strategy = limiter.limiter
+    items = parse_many(limit_for(user, topic))
+    for item in items:
+        if not strategy.test(item, *args):
+            return datetime.fromtimestamp(strategy.get_window_stats(item, *args).reset_time, UTC)
+    for item in items:
+        strategy.hit(item, *args)
+    return None
 
 
 def _exempt() -> bool:
