@@ -74,6 +74,7 @@ FEATURES = (
     "search",
     "jobs",
     "insights",
+    "sso",
 )
 
 

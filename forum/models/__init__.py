@@ -39,12 +39,14 @@ from forum.models.reading import TopicRead
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.search_pg import SearchDocument, SearchWord
+from forum.models.sso import SsoLink
 from forum.models.staff_tools import InternalNote, SavedReply
 from forum.models.topics import Category, Post, Topic
 from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
 __all__ = [
+    "SsoLink",
     "Upload",
     "JobOutbox",
     "AccountDeletion",

@@ -1,0 +1,11 @@
+"""Sign in with an OpenID Connect provider: the operator's customer account for members,
+the corporate identity provider for staff (issue 19; docs/integrations-oidc.md)."""
+
+from flask import Blueprint
+
+bp = Blueprint("sso", __name__, url_prefix="/sso")
+
+from forum.sso import views  # noqa: E402,F401
+
+#: What the app factory registers for this feature.
+blueprints = (bp,)
