@@ -123,7 +123,7 @@ def callback(name: str):
 
 
 def _flow_seconds() -> int:
-    return int(current_app.config.get("OIDC_FLOW_SECONDS") or 600)
+    return int(current_app.config.get("OIDC_FLOW_SECONDS", 600))
 
 
 def _pending_identity(provider):
