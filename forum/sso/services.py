@@ -83,8 +83,9 @@ def mfa_asserted(provider: Provider, claims) -> bool:
     """A staff provider's ``amr`` names a multi-factor method (``OIDC_MFA_AMR``)."""
     if not provider.staff:
         return False
-    accepted = {str(v).lower() for v in _strings(current_app.config.get("OIDC_MFA_AMR") or [])}
-    return bool({v.lower() for v in _strings(claims.get("amr"))} & accepted)
+    accepted = set(_strings(current_app.config.get("OIDC_MFA_AMR") or []))
+    amr = claims.get("amr")  # a JSON array of case-sensitive strings (Authlib refuses other shapes)
+    return isinstance(amr, list) and bool(set(_strings(amr)) & accepted)
 
 
 def identity_from_claims(provider: Provider, claims) -> Identity:
