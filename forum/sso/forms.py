@@ -1,16 +1,10 @@
 """Forms of the first sign-in through a provider: validation only."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from forum.accounts import validation
-
-
-class StartForm(FlaskForm):
-    """The "Sign in with <label>" button (CSRF only, and where to go afterwards)."""
-
-    next = HiddenField()
 
 
 class NewAccountForm(FlaskForm):

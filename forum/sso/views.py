@@ -52,13 +52,16 @@ def _finish_sign_in(provider, identity, sign_in, *, form=None, field=None):
     return redirect(nxt)
 
 
-@bp.route("/<name>/start", methods=["POST"])
+@bp.route("/<name>/start")
 @limiter.limit(_auth_limit)
 def start(name: str):
-    """Send the member to the provider (state, nonce and PKCE verifier kept in the session)."""
+    """Send the member to the provider (state, nonce and PKCE verifier kept in the session).
+
+    A GET link, not a form: the pages' CSP says ``form-action 'self'``, which browsers
+    apply to a form's redirect as well, so a POST could not go on to the provider. The
+    session (the first cookie) is created here, when the member follows the link; the
+    flow signs nobody in by itself (the callback needs this browser's state)."""
     provider = providers.get_or_404(name)
-    if not forms.StartForm().validate_on_submit():
-        abort(400)
     if current_user.is_authenticated:
         return redirect(url_for("topics.index"))
     try:

@@ -11,7 +11,6 @@ import requests
 
 from forum.accounts import services as account_services
 from tests.accounts.helpers import cheap_scrypt
-from tests.conftest import csrf_token
 from tests.sso.provider import CLIENT_SECRET, TestProvider
 
 ROLE_MAP = {"forum-admins": "admin", "care-team": "staff", "moderators": "moderator"}
@@ -56,9 +55,11 @@ class Flow:
         self.client = client
         self.idp = idp
 
-    def start(self, name: str = "customer", **data):
-        token = csrf_token(self.client, "/login")
-        return self.client.post(f"/sso/{name}/start", data={"csrf_token": token, **data})
+    def start(self, name: str = "customer", **args):
+        """Follow the "Sign in with ..." link of the sign-in page."""
+        html = self.client.get("/login", query_string=args).get_data(as_text=True)
+        assert f'href="/sso/{name}/start' in html
+        return self.client.get(f"/sso/{name}/start", query_string=args)
 
     def authorize(self, start_response) -> str:
         """Follow the forum's redirect to the provider; returns the callback path."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import AccountEvent, ModerationLogEntry, SsoLink, User, UserSession
+from forum.models import AccountEvent, SsoLink, User, UserSession
 from tests.conftest import PASSWORD, AuthActions, csrf_token
 
 CUSTOMER = {"sub": "cust-001", "email": "jess@example.com", "email_verified": True, "preferred_username": "jess_k"}
@@ -50,18 +48,25 @@ def test_no_provider_configured_means_no_button_and_404(client):
 
 
 def test_unknown_provider_is_404(flow, client):
-    assert client.post("/sso/nobody/start", data={"csrf_token": csrf_token(client)}).status_code == 404
+    assert client.get("/sso/nobody/start").status_code == 404
     assert client.get("/sso/nobody/callback?code=a&state=b").status_code == 404
 
 
-def test_sign_in_page_shows_a_post_button_per_provider(flow, client):
-    html = text(client.get("/login"))
-    assert 'action="/sso/customer/start"' in html and "Sign in with your Connect account" in html
-    assert 'action="/sso/corp/start"' in html and "Sign in with Connect staff login" in html
+def test_sign_in_page_shows_a_link_per_provider(flow, client):
+    html = text(client.get("/login?next=/settings"))
+    assert 'href="/sso/customer/start?next=/settings"' in html
+    assert "Sign in with your Connect account" in html
+    assert 'href="/sso/corp/start?next=/settings"' in html
+    assert "Sign in with Connect staff login" in html
 
 
-def test_start_needs_csrf(flow, client):
-    assert client.post("/sso/customer/start", data={}).status_code == 400
+def test_only_following_the_link_starts_a_session(flow, client):
+    home = client.get("/")
+    assert "Set-Cookie" not in home.headers
+    resp = client.get("/sso/customer/start")
+    assert resp.status_code == 302
+    assert "Set-Cookie" in resp.headers
+    assert resp.headers["Cache-Control"] == "private, no-store"
 
 
 # --- happy paths -------------------------------------------------------------------------
@@ -69,7 +74,8 @@ def test_start_needs_csrf(flow, client):
 
 def test_first_sign_in_creates_an_account_with_the_chosen_username(app, flow, client):
     resp = flow.sign_in(claims={**CUSTOMER, "email": "new@example.com"})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/sso/customer/finish")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/sso/customer/finish")
     page = client.get("/sso/customer/finish")
     assert page.status_code == 200
     assert "new@example.com" not in text(page)  # not even shown back on the form
@@ -78,7 +84,9 @@ def test_first_sign_in_creates_an_account_with_the_chosen_username(app, flow, cl
                                                          "csrf_token": csrf_token(client, "/sso/customer/finish")})
     assert resp.status_code == 302, text(resp)
     rita = user(app, "roaming.rita")
-    assert rita.email == "new@example.com" and rita.email_verified_at is not None and rita.role == "member"
+    assert rita.email == "new@example.com"
+    assert rita.email_verified_at is not None
+    assert rita.role == "member"
     assert link_of(app, "cust-001") == ("customer", rita.id, "new_account")
     assert signed_in(client)
     # The PKCE verifier went to the token endpoint; the provider checked it (S256).
@@ -86,7 +94,8 @@ def test_first_sign_in_creates_an_account_with_the_chosen_username(app, flow, cl
     # The next sign-in goes straight in, through the link.
     AuthActions(client).logout()
     resp = flow.sign_in(claims={**CUSTOMER, "email": "changed@example.com"})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/")
     assert signed_in(client)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
@@ -111,7 +120,8 @@ def test_link_an_existing_account_with_its_password(app, make_user, flow, client
     token = csrf_token(client, "/sso/customer/finish")
     wrong = client.post("/sso/customer/finish/link", data={"login": "jess", "password": "not-the-password",
                                                            "csrf_token": token})
-    assert wrong.status_code == 422 and "do not match" in text(wrong)
+    assert wrong.status_code == 422
+    assert "do not match" in text(wrong)
     assert link_of(app, "cust-001") is None
     ok = client.post("/sso/customer/finish/link", data={"login": "jess", "password": PASSWORD, "csrf_token": token})
     assert ok.status_code == 302, text(ok)
@@ -124,7 +134,8 @@ def test_link_an_existing_account_with_its_password(app, make_user, flow, client
 def test_link_by_verified_email_match(app, make_user, flow, client):
     jess = make_user("jess", email="Jess@Example.com", verified=True)
     resp = flow.sign_in(claims=CUSTOMER)
-    assert resp.status_code == 302 and not resp.headers["Location"].endswith("/finish")
+    assert resp.status_code == 302
+    assert not resp.headers["Location"].endswith("/finish")
     assert link_of(app, "cust-001") == ("customer", jess["id"], "verified_email")
     assert signed_in(client)
 
@@ -136,7 +147,8 @@ def test_unverified_provider_email_never_links(app, make_user, flow, client):
     # Nor can it take over the address with a new account.
     resp = client.post("/sso/customer/finish/new", data={"username": "someone_else",
                                                          "csrf_token": csrf_token(client, "/sso/customer/finish")})
-    assert resp.status_code == 422 and "link it with its password" in text(resp)
+    assert resp.status_code == 422
+    assert "link it with its password" in text(resp)
     assert counts(app) == (1, 0, 0)
 
 

@@ -27,7 +27,7 @@ def _refused(app, client, resp, before, words=""):
     assert not signed_in(client)
 
 
-@pytest.mark.parametrize("tamper, label", [
+@pytest.mark.parametrize(("tamper", "label"), [
     ({"nonce": "not-the-nonce"}, "wrong nonce"),
     ({"exp": -600}, "expired ID token"),
     ({"aud": "another-client"}, "wrong audience"),
@@ -69,7 +69,8 @@ def test_state_works_once(app, flow, client, before):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     after = counts(app)
     again = client.get(path)
-    assert again.status_code == 400 and counts(app) == after
+    assert again.status_code == 400
+    assert counts(app) == after
 
 
 def test_pkce_verifier_mismatch(app, flow, client, before):
@@ -87,9 +88,12 @@ def test_pkce_verifier_mismatch(app, flow, client, before):
 def test_the_authorization_request_uses_pkce_s256_state_and_nonce(flow):
     location = flow.start().headers["Location"]
     args = dict(parse_qsl(urlsplit(location).query))
-    assert args["code_challenge_method"] == "S256" and len(args["code_challenge"]) >= 43
-    assert len(args["state"]) >= 20 and len(args["nonce"]) >= 20
-    assert args["response_type"] == "code" and "openid" in args["scope"].split()
+    assert args["code_challenge_method"] == "S256"
+    assert len(args["code_challenge"]) >= 43
+    assert len(args["state"]) >= 20
+    assert len(args["nonce"]) >= 20
+    assert args["response_type"] == "code"
+    assert "openid" in args["scope"].split()
     assert args["redirect_uri"] == "http://localhost/sso/customer/callback"
 
 
@@ -113,7 +117,8 @@ def test_bad_callback_params(app, flow, client, before, query):
 
 def test_no_sub_claim_is_refused(app, flow, client, before):
     resp = flow.sign_in(claims={**CUSTOMER, "sub": ""})
-    assert resp.status_code == 400 and counts(app) == before
+    assert resp.status_code == 400
+    assert counts(app) == before
 
 
 def test_finish_pages_need_a_pending_sign_in(app, flow, client, before):
@@ -143,5 +148,6 @@ def test_finish_forms_need_csrf(app, flow, client, before):
 def test_provider_unreachable_is_a_clear_answer(app, flow, client, monkeypatch, before):
     monkeypatch.setitem(app.config, "OIDC_CUSTOMER_ISSUER", "http://127.0.0.1:9")  # nothing listens
     resp = flow.start()
-    assert resp.status_code == 502 and "cannot be reached" in text(resp)
+    assert resp.status_code == 502
+    assert "cannot be reached" in text(resp)
     assert counts(app) == before

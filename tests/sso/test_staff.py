@@ -34,7 +34,8 @@ def test_staff_role_from_claim(app, flow, client, make_user):
     assert link_of(app, "emp-42") == ("corp", priya["id"], "verified_email")
     with app.app_context():
         entry = db.session.scalar(select(ModerationLogEntry).where(ModerationLogEntry.action == "change_role"))
-        assert entry is not None and "groups claim" in entry.reason
+        assert entry is not None
+        assert "groups claim" in entry.reason
     assert signed_in(client)
 
 
@@ -69,7 +70,8 @@ def test_new_staff_account_through_the_corporate_provider(app, flow, client):
 def test_mfa_from_the_provider_skips_the_forums_second_step(app, flow, client, priya, monkeypatch):
     monkeypatch.setitem(app.config, "STAFF_2FA_REQUIRED", True)
     resp = flow.sign_in("corp", claims=PRIYA)
-    assert resp.status_code == 302 and "/login/code" not in resp.headers["Location"]
+    assert resp.status_code == 302
+    assert "/login/code" not in resp.headers["Location"]
     assert _session_row(app, priya["id"]).needs_second_factor is False
     assert client.get("/staff/queue").status_code == 200
 
@@ -82,7 +84,8 @@ def test_without_mfa_the_second_step_stays(app, flow, client, priya, monkeypatch
         claims["amr"] = amr
     resp = flow.sign_in("corp", claims=claims)
     if amr == "mfa":  # not a JSON array: the ID token is refused, nothing opens
-        assert resp.status_code == 400 and _session_row(app, priya["id"]) is None
+        assert resp.status_code == 400
+        assert _session_row(app, priya["id"]) is None
         return
     assert "/login/code" in resp.headers["Location"]
     assert _session_row(app, priya["id"]).needs_second_factor is True
@@ -115,8 +118,10 @@ def test_local_sign_in_off_for_staff(app, flow, client, priya, make_user, monkey
     # Staff: the right password is refused, and nothing opens.
     before = counts(app)
     resp = AuthActions(client).login("mod.sam", PASSWORD)
-    assert resp.status_code == 403 and "corporate account" in text(resp)
-    assert counts(app) == before and not signed_in(client)
+    assert resp.status_code == 403
+    assert "corporate account" in text(resp)
+    assert counts(app) == before
+    assert not signed_in(client)
     # A wrong password still gets the usual answer (nothing said about the account).
     assert AuthActions(client).login("mod.sam", "wrong-password-1").status_code == 422
     # Members keep their local accounts.
@@ -124,10 +129,12 @@ def test_local_sign_in_off_for_staff(app, flow, client, priya, make_user, monkey
     AuthActions(client).logout()
     # Staff cannot use the customer provider either...
     resp = flow.sign_in("customer", claims={**PRIYA, "sub": "cust-9"})
-    assert resp.status_code == 403 and counts(app) == before_links(app, before)
+    assert resp.status_code == 403
+    assert counts(app) == before_links(app, before)
     # ... but the corporate one signs them in.
     resp = flow.sign_in("corp", claims=PRIYA)
-    assert resp.status_code == 302 and signed_in(client)
+    assert resp.status_code == 302
+    assert signed_in(client)
 
 
 def before_links(app, before):
