@@ -83,6 +83,11 @@ def _load(config) -> tuple[Provider, ...]:
     return tuple(providers)
 
 
+def check_settings(config) -> None:
+    """Raise ``ValueError`` naming the bad setting (unknown role, missing issuer...)."""
+    _load(config)
+
+
 def _state():
     """(providers, Authlib registry) for the current app, rebuilt when settings change."""
     app = current_app._get_current_object()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
@@ -159,3 +160,16 @@ def test_next_is_kept_through_the_round_trip(app, make_user, flow, client):
     AuthActions(client).logout()
     resp = flow.sign_in(claims=CUSTOMER, next="https://evil.example/")
     assert "evil" not in resp.headers["Location"]
+
+
+@pytest.mark.parametrize(("settings", "words"), [
+    ({"OIDC_PROVIDERS": "corp"}, "FORUM_OIDC_CORP_ISSUER"),
+    ({"OIDC_PROVIDERS": "Bad Name!"}, "provider name"),
+    ({"OIDC_PROVIDERS": "corp", "OIDC_CORP_ISSUER": "http://idp", "OIDC_CORP_CLIENT_ID": "x",
+      "OIDC_CORP_ROLE_MAP": {"g": "overlord"}}, "unknown role"),
+])
+def test_bad_settings_stop_the_app_at_start(settings, words):
+    from forum import create_app
+
+    with pytest.raises(ValueError, match=words):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", **settings})
