@@ -59,6 +59,7 @@ from forum.models import (
     QuestionVote,
     RecoveryCode,
     RoleChange,
+    SsoLink,
     SubmissionRecord,
     Topic,
     TopicRead,
@@ -444,7 +445,8 @@ USER_REFERENCES = {
 }
 
 _PRIVATE_ROWS = (UserSession, AccountEvent, Notification, EmailPreference, TwoFactor, RecoveryCode,
-                 SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow, TopicRead)
+                 SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow, TopicRead,
+                 SsoLink)  # the sign-in provider links (forum/sso): the provider account is free again
 
 
 def _former_prefix_update(uid: int, name: str | None) -> None:

@@ -173,3 +173,15 @@ def test_bad_settings_stop_the_app_at_start(settings, words):
 
     with pytest.raises(ValueError, match=words):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", **settings})
+
+
+def test_deleting_the_account_removes_its_links(app, make_user, flow, client):
+    from forum.accounts import self_service
+
+    jess = make_user("jess", email="jess@example.com", verified=True)
+    flow.sign_in(claims=CUSTOMER)
+    assert link_of(app, "cust-001") is not None
+    with app.app_context():
+        self_service.delete_account(db.session.get(User, jess["id"]), password=PASSWORD)
+        db.session.commit()
+    assert link_of(app, "cust-001") is None
