@@ -389,6 +389,7 @@ USER_REFERENCES = {
     "notifications.user_id": "delete",
     "email_preferences.user_id": "delete",
     "two_factor.user_id": "delete",  # the authenticator secret and the recovery codes go
+    "sso_links.user_id": "delete",  # the sign-in provider links (forum/sso)
     "two_factor_recovery_codes.user_id": "delete",
     "submission_records.user_id": "delete",
     "notifications.actor_id": "scrub",  # other members' notifications say "A former member ..."
