@@ -77,6 +77,7 @@ FEATURES = (
     "webhooks",
     "api",
     "mailin",
+    "sso",
 )
 
 

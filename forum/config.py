@@ -147,6 +147,25 @@ class DefaultConfig:
     # helpdesk: the site's address for links in notification emails sent outside a request.
     SITE_URL = "http://localhost:5000"
 
+    # --- sign-in with OpenID Connect (forum/sso, docs/integrations-oidc.md) ---
+    #: Provider names, comma-separated (or a JSON list): "customer,corp". Each NAME has
+    #: OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, and optionally _LABEL ("Sign in
+    #: with <label>"), _SCOPES ("openid email profile"), _STAFF (true: the corporate
+    #: identity provider), _ROLE_CLAIM ("groups") and _ROLE_MAP ({"claim value": "role"}).
+    #: Unset: no buttons, and every /sso/ page is a 404.
+    OIDC_PROVIDERS = ""
+    #: ``amr`` values that count as multi-factor sign-in at a staff provider (then the
+    #: forum's own two-factor step is skipped).
+    OIDC_MFA_AMR = ["mfa", "otp", "hwk", "swk", "sms", "fido"]
+    #: False: staff accounts cannot sign in with a forum password (nor through a member
+    #: provider); they must use a staff provider. Members' local accounts keep working.
+    OIDC_STAFF_PASSWORD_SIGN_IN = True
+    #: Seconds to wait for the provider (discovery, keys, token endpoint).
+    OIDC_HTTP_TIMEOUT = 10
+    #: Seconds a started sign-in (state, nonce, PKCE verifier) and a provider identity
+    #: waiting for "create or link an account" stay usable.
+    OIDC_FLOW_SECONDS = 600
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -54,6 +54,26 @@ def can_pin_topic(user: User | None, topic: Topic | None = None) -> bool:
     return _is_staff(user)
 
 
+# Signing in with the forum's own password: everyone may, except staff once an admin
+# has turned that off (OIDC_STAFF_PASSWORD_SIGN_IN false): then staff sign in only
+# through a staff identity provider (forum.sso). Members' local accounts keep working.
+def can_sign_in_with_password(user: User | None, obj: Any = None) -> bool:
+    from flask import current_app
+
+    if user is None or not getattr(user, "is_staff", False):
+        return True
+    return bool(current_app.config.get("OIDC_STAFF_PASSWORD_SIGN_IN", True))
+
+
+# Signing in through an OpenID Connect provider (``provider.staff``: the corporate one):
+# a staff provider signs in anyone linked to it; a member provider signs in staff only
+# while staff may still use local sign-in (the same switch as the password).
+def can_sign_in_through_provider(user: User | None, provider: Any = None) -> bool:
+    if provider is not None and getattr(provider, "staff", False):
+        return True
+    return can_sign_in_with_password(user)
+
+
 # Only admins manage categories.
 def can_manage_categories(user: User | None, obj: Any = None) -> bool:
     return _is_admin(user)

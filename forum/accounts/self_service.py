@@ -59,6 +59,7 @@ from forum.models import (
     QuestionVote,
     RecoveryCode,
     RoleChange,
+    SsoLink,
     SubmissionRecord,
     Topic,
     TopicRead,
@@ -388,6 +389,7 @@ USER_REFERENCES = {
     "notifications.user_id": "delete",
     "email_preferences.user_id": "delete",
     "two_factor.user_id": "delete",  # the authenticator secret and the recovery codes go
+    "sso_links.user_id": "delete",  # the sign-in provider links (forum/sso)
     "two_factor_recovery_codes.user_id": "delete",
     "submission_records.user_id": "delete",
     "notifications.actor_id": "scrub",  # other members' notifications say "A former member ..."
@@ -444,7 +446,8 @@ USER_REFERENCES = {
 }
 
 _PRIVATE_ROWS = (UserSession, AccountEvent, Notification, EmailPreference, TwoFactor, RecoveryCode,
-                 SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow, TopicRead)
+                 SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow, TopicRead,
+                 SsoLink)  # the sign-in provider links (forum/sso): the provider account is free again
 
 
 def _former_prefix_update(uid: int, name: str | None) -> None:

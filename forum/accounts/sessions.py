@@ -59,6 +59,7 @@ EVENT_LABELS = {
     "two_factor_disabled": "Turned off two-factor sign-in",
     "two_factor_reset_by_staff": "Two-factor sign-in reset by an administrator",
     "recovery_code_used": "Signed in with a recovery code",
+    "sso_linked": "Linked a sign-in provider account",
 }
 
 
@@ -134,17 +135,21 @@ def _idle_limit(remember: bool) -> timedelta:
     return timedelta(hours=int(current_app.config["SESSION_IDLE_HOURS"]))
 
 
-def start_session(user: User, *, remember: bool) -> str:
+def start_session(user: User, *, remember: bool, second_factor_passed: bool = False, via: str | None = None) -> str:
     """Open a session for ``user`` and return its token; sets ``user.session_token`` so
-    that Flask-Login's ``login_user(user)`` stores the token, not the user id."""
+    that Flask-Login's ``login_user(user)`` stores the token, not the user id.
+
+    ``second_factor_passed``: the sign-in already proved a second factor (a staff
+    identity provider asserting MFA, forum.sso), so the forum's own step is skipped.
+    ``via`` names how the member signed in, for their activity list."""
     from forum.accounts import two_factor
 
     token = new_token()
     device, prefix = _where_from()
-    pending = two_factor.needed_at_sign_in(user)
+    pending = False if second_factor_passed else two_factor.needed_at_sign_in(user)
     db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token), device=device, ip_prefix=prefix,
                                remember=bool(remember), needs_second_factor=pending))
-    record_event(user.id, "signed_in")
+    record_event(user.id, "signed_in", via)
     db.session.flush()
     user.session_token = token
     user.two_factor_pending = pending

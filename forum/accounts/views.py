@@ -7,7 +7,7 @@ from forum.accounts import bp, forms, queries, services, sessions, throttle
 from forum.actions import action
 from forum.extensions import limiter
 from forum.forms import EmptyForm
-from forum.permissions import can_edit_settings, require
+from forum.permissions import can_edit_settings, can_sign_in_with_password, require
 from forum.web import safe_next
 
 
@@ -84,6 +84,11 @@ def login():
     status = 200
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
+        if user is not None and not can_sign_in_with_password(user):
+            # Only after the password matched, so this says nothing about who has an account
+            # (nothing is committed: the request ends without one).
+            form.login.errors.append("Staff accounts sign in with the corporate account: use its button below.")
+            return render_template("accounts/login.html", form=form), 403
         if user is not None:
             _sign_in(user, remember=bool(form.remember.data))
             if getattr(user, "two_factor_pending", False):  # the second step: a code, or enrolment (staff)

@@ -41,6 +41,7 @@ from forum.models.reading import TopicRead
 from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.search_pg import SearchDocument, SearchWord
+from forum.models.sso import SsoLink
 from forum.models.staff_tools import InternalNote, SavedReply
 from forum.models.topics import Category, Post, Topic
 from forum.models.two_factor import RecoveryCode, TwoFactor
@@ -52,6 +53,7 @@ __all__ = [
     "API_TOKEN_KINDS",
     "ApiToken",
     "InboundMail",
+    "SsoLink",
     "Upload",
     "JobOutbox",
     "WebhookAttempt",
