@@ -42,11 +42,13 @@ from forum.models import (
     AccountDeletion,
     AccountEvent,
     AffectedReport,
+    ApiToken,
     Appeal,
     Conversation,
     ConversationParticipant,
     EmailPreference,
     Flag,
+    InboundMail,
     IncidentFollow,
     Kudos,
     Message,
@@ -390,6 +392,11 @@ USER_REFERENCES = {
     "email_preferences.user_id": "delete",
     "two_factor.user_id": "delete",  # the authenticator secret and the recovery codes go
     "sso_links.user_id": "delete",  # the sign-in provider links (forum/sso)
+    "api_tokens.user_id": "delete",  # the member's API tokens (forum/api) stop working and go
+    "api_tokens.created_by_id": "keep",  # the admin record of who issued and revoked a token
+    "api_tokens.revoked_by_id": "keep",
+    "inbound_mails.user_id": "delete",  # the reply-by-email receipts (forum/mailin) are the member's own
+    "webhook_endpoints.created_by_id": "keep",  # an admin's endpoint outlives the admin's account
     "two_factor_recovery_codes.user_id": "delete",
     "submission_records.user_id": "delete",
     "notifications.actor_id": "scrub",  # other members' notifications say "A former member ..."
@@ -447,7 +454,8 @@ USER_REFERENCES = {
 
 _PRIVATE_ROWS = (UserSession, AccountEvent, Notification, EmailPreference, TwoFactor, RecoveryCode,
                  SubmissionRecord, TopicSubscription, QAEventSubscription, IncidentFollow, TopicRead,
-                 SsoLink)  # the sign-in provider links (forum/sso): the provider account is free again
+                 SsoLink,  # the sign-in provider links (forum/sso): the provider account is free again
+                 ApiToken, InboundMail)  # API tokens (forum/api), reply-by-email receipts (forum/mailin)
 
 
 def _former_prefix_update(uid: int, name: str | None) -> None:
