@@ -179,6 +179,10 @@ class DefaultConfig:
     #: Longest a cached list (home page boards and latest activity, forum/listcache.py) is
     #: kept; writes refresh it at once in this process (in every one with Redis).
     LIST_CACHE_SECONDS = 10
+    #: How long a visitor's rendered topic or board page body is kept (forum/visitorcache.py;
+    #: 0: off). Writes show at once anyway (they change the key); this bounds how long a
+    #: member rank or incident link from their own caches can lag in a copy.
+    VISITOR_CACHE_SECONDS = 120
 
 
 def load_secret_key(instance_path: str) -> str:

@@ -40,7 +40,7 @@ from forum.models.revisions import PostRevision, SilentEditError, TopicRevision
 from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, SearchSynonym
 from forum.models.search_pg import SearchDocument, SearchWord
 from forum.models.staff_tools import InternalNote, SavedReply
-from forum.models.topics import Category, Post, Topic
+from forum.models.topics import Category, PageGeneration, Post, Topic
 from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 
@@ -91,6 +91,7 @@ __all__ = [
     "Kudos",
     "ModerationLogEntry",
     "Notification",
+    "PageGeneration",
     "Post",
     "RoleChange",
     "SearchDeflection",
