@@ -155,7 +155,7 @@ def _before_commit(session: Session) -> None:
     everything = session.info.pop(_ALL, False)
     if not (topics or boards or everything):
         return
-    from forum.models import Category, PageGeneration, Topic
+    from forum.models import PageGeneration, Topic
 
     conn = session.connection()
     if topics:
@@ -170,7 +170,6 @@ def _before_commit(session: Session) -> None:
         table = PageGeneration.__table__
         if conn.execute(update(table).where(table.c.id == 1).values(generation=table.c.generation + 1)).rowcount == 0:
             conn.execute(table.insert().values(id=1, generation=1))
-    _ = Category  # noqa: F841 - imported with the others for the mapper
 
 
 def bump_boards(conn, board_ids) -> None:

@@ -13,7 +13,6 @@ Create Date: 2026-12-01 18:40:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'issue16_visitor_pages'
 down_revision = 'issue16_page_speed'
 branch_labels = None
