@@ -232,6 +232,10 @@ class DefaultConfig:
     #: Longest a cached list (home page boards and latest activity, forum/listcache.py) is
     #: kept; writes refresh it at once in this process (in every one with Redis).
     LIST_CACHE_SECONDS = 10
+    #: How long a visitor's rendered topic or board page body is kept (forum/visitorcache.py;
+    #: 0: off). Writes show at once anyway (they change the key); this bounds how long a
+    #: member rank or incident link from their own caches can lag in a copy.
+    VISITOR_CACHE_SECONDS = 120
 
     # --- the JSON API (issue 19, forum/api/, docs/integrations-api.md) ---
     #: Requests per token when the token names no rate of its own (Flask-Limiter notation).

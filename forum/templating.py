@@ -12,6 +12,7 @@ from forum.forms import EmptyForm
 from forum.markup import stored_html
 from forum.permissions import PREDICATES
 from forum.unread import header_messages, header_notifications
+from forum.visitorcache import time_hole, views_text
 
 
 def timesince(value: datetime | None, now: datetime | None = None) -> str:
@@ -73,8 +74,10 @@ def when(value: datetime | None) -> Markup:
     time (FORUM_TIMEZONE) on hover, and the UTC time in ``datetime``."""
     if not value:
         return Markup("")
+    # A visitor's page body being cached (forum.visitorcache) gets a hole, filled per request.
+    text = time_hole(value) or escape(timesince(value))
     return Markup(f'<time datetime="{isodate(value)}" title="{escape(localdate(value))}">'  # noqa: S704 - parts escaped
-                  f"{escape(timesince(value))}</time>")
+                  f"{text}</time>")
 
 
 def at(value: datetime | None) -> Markup:
@@ -124,7 +127,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = localdate
     app.jinja_env.filters["initials"] = initials
     app.jinja_env.filters["avatar_hue"] = avatar_hue
-    app.jinja_env.globals.update(when=when, at=at, avatar=avatar)
+    app.jinja_env.globals.update(when=when, at=at, avatar=avatar, views_text=views_text)
     app.jinja_env.filters["stored_html"] = stored_html
 
     @app.context_processor

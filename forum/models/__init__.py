@@ -43,7 +43,7 @@ from forum.models.search import SearchDeflection, SearchEvent, SearchOutbox, Sea
 from forum.models.search_pg import SearchDocument, SearchWord
 from forum.models.sso import SsoLink
 from forum.models.staff_tools import InternalNote, SavedReply
-from forum.models.topics import Category, Post, Topic
+from forum.models.topics import Category, PageGeneration, Post, Topic
 from forum.models.two_factor import RecoveryCode, TwoFactor
 from forum.models.users import FORMER_MEMBER, ROLES, STAFF_ROLES, AccountEvent, RoleChange, User, UserSession
 from forum.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -103,6 +103,7 @@ __all__ = [
     "Kudos",
     "ModerationLogEntry",
     "Notification",
+    "PageGeneration",
     "Post",
     "RoleChange",
     "SearchDeflection",

@@ -39,9 +39,23 @@ class Category(db.Model):
     #: colours waits against it); ``None`` uses ``FORUM_RESPONSE_TARGET_HOURS``.
     response_target_hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Renewed by every commit that changes what the board's pages show (forum.visitorcache):
+    #: part of the key of the visitor's cached board page. Written only there.
+    page_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<Category {self.slug!r}>"
+
+
+class PageGeneration(db.Model):
+    """One row: a number renewed by every commit that changes what many pages show at
+    once (a member's name, avatar or role, a board, an incident link): part of the key of
+    every cached visitor page (forum.visitorcache)."""
+
+    __tablename__ = "page_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Topic(db.Model):
@@ -87,6 +101,10 @@ class Topic(db.Model):
     #: Page views, at most one per viewer per window, added in batches by
     #: forum.topics.viewcounts (never one write per page view).
     view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Renewed by every commit that changes what the topic's pages show (its posts, their
+    #: authors, answers, state): part of the key of the visitor's cached topic page
+    #: (forum.visitorcache). Written only there.
+    page_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import inspect, select
 
-from forum import listcache
+from forum import listcache, visitorcache
 from forum.extensions import db
 from forum.models import Post, Topic, User
 from forum.topics.reading import NO_MARK, ReadMark, marks_for
@@ -62,9 +62,14 @@ def list_info(topics, user, *, people: bool = True) -> ListInfo:
     if people:
         _load_people(topics)
     ids = sorted({t.id for t in topics})
-    kudos = dict(listcache.cached_list(f"kudos:{','.join(map(str, ids))}", lambda: db.session.execute(
-        select(Post.topic_id, Post.kudos_count).where(Post.topic_id.in_(ids), Post.is_first.is_(True))
-    ).all()))
+    def load():
+        return db.session.execute(
+            select(Post.topic_id, Post.kudos_count).where(Post.topic_id.in_(ids), Post.is_first.is_(True))
+        ).all()
+
+    # A visitor's page being rendered for its own cache reads them fresh: that copy is
+    # keyed by versions from the database, which another worker's list cache may lag.
+    kudos = dict(load() if visitorcache.building() else listcache.cached_list(f"kudos:{','.join(map(str, ids))}", load))
     marks = marks_for(topics, user)
     for topic_id in ids:
         info[topic_id] = RowInfo(kudos.get(topic_id, 0) or 0, marks.get(topic_id, NO_MARK))

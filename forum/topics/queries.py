@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from forum import listcache
+from forum import listcache, visitorcache
 from forum.extensions import db
 from forum.models import Category, Post, Topic
 from forum.models.cases import OPEN_STATES, RESOLVED
@@ -107,6 +107,22 @@ def category_topics(category: Category, page: int, status: str = "all", label: s
         .order_by(*order)
     )
     return Page(list(topics), page, per_page, total)
+
+
+def category_for_page(slug: str) -> tuple[Category | None, int | None]:
+    """A board by slug with the page generation (forum.visitorcache), in one query."""
+    if not slug or "\x00" in slug:
+        return None, None
+    row = db.session.execute(select(Category, visitorcache.generation_column()).where(Category.slug == slug)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def topic_for_page(topic_id: int) -> tuple[Topic | None, int | None]:
+    """A topic with its board and the page generation (forum.visitorcache), in one query."""
+    row = db.session.execute(
+        select(Topic, visitorcache.generation_column()).where(Topic.id == topic_id).options(joinedload(Topic.category))
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def get_topic(topic_id: int) -> Topic | None:

@@ -8,7 +8,7 @@ every worker; otherwise per process). Counted views go into a buffer: a Redis ha
 At most every ``TOPIC_VIEW_FLUSH_SECONDS``, after a response, the buffer is taken
 (atomically: ``HGETALL`` + ``DEL`` in one MULTI) and added to ``Topic.view_count`` in
 one executemany ``UPDATE topics SET view_count = view_count + n``, in its own short
-transaction; ``forum topics flush-views`` does the same from cron or before a restart.
+transaction, which also renews their boards' page versions (forum.visitorcache); ``forum topics flush-views`` does the same from cron or before a restart.
 
 So the hot path writes nothing to the database, the write rate is bounded by the number
 of distinct topics viewed per flush interval, and a crash loses at most one interval
@@ -26,9 +26,10 @@ from collections import Counter
 
 from flask import Flask, after_this_request, current_app, request
 from flask_login import current_user
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from forum import visitorcache
 from forum.extensions import cache, db
 from forum.models import Topic
 
@@ -142,6 +143,10 @@ def flush_views(app: Flask | None = None) -> int:
     try:
         with db.engine.begin() as conn:
             conn.execute(stmt, [{"topic": t, "n": n} for t, n in sorted(counts.items())])
+            # The boards' lists show the counts: their visitors' cached pages get a new
+            # version (the topic page fills its own count in per request).
+            boards = conn.execute(select(table.c.category_id).where(table.c.id.in_(sorted(counts))).distinct())
+            visitorcache.bump_boards(conn, boards.scalars().all())
     except SQLAlchemyError:
         app.logger.warning("could not write topic views; kept for the next flush", exc_info=True)
         _give_back(app, counts)

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum import idempotency, personal_data, unread
+from forum import idempotency, personal_data, unread, visitorcache
 from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
@@ -63,17 +63,30 @@ def index():
 @reader_page
 def view_category(slug: str):
     """A board's topics, pinned first, then by last activity."""
-    category = _load_category_or_404(slug)
+    category, generation = queries.category_for_page(slug[:80])
+    if category is None:
+        abort(404)
     status = request.args.get("status", "all")
     if status not in queries.STATUSES:
         abort(400, "Filter by status: all, unanswered, unresolved or resolved.")
     label = request.args.get("label") or None
     if label is not None and label not in ISSUE_LABELS:
         abort(400, "Filter by issue label: " + ", ".join(ISSUE_LABELS) + ".")
-    page = queries.category_topics(category, page_arg(), status, label)
-    if page.page > page.pages:
-        abort(404)
-    return render_template("topics/view_category.html", category=category, page=page, status=status, label=label)
+    page_no = page_arg()
+
+    def body():
+        page = queries.category_topics(category, page_no, status, label)
+        if page.page > page.pages:
+            abort(404)
+        return dict(category=category, page=page, status=status, label=label)
+
+    if visitorcache.enabled():  # the same body for every visitor: rendered once per version
+        parts = visitorcache.render_cached(
+            visitorcache.key("board", category.id, category.page_version, generation, page_no, status, label),
+            lambda: render_template("topics/_category_content.html", **body()))
+        return render_template("topics/view_category.html", category=category, status=status, label=label,
+                               body=visitorcache.fill(parts))
+    return render_template("topics/view_category.html", **body())
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -108,19 +121,33 @@ def new_topic(slug: str):
 @reader_page
 def view_topic(topic_id: int, slug: str | None = None):
     """A topic with one page of its threaded replies."""
-    topic = _load_topic_or_404(topic_id)
+    topic, generation = queries.topic_for_page(topic_id)
+    if topic is None:
+        abort(404)
     if topic.merged_into_id is not None:  # merged by a moderator (forum.moderation)
         return redirect(url_for("topics.view_topic", topic_id=topic.merged_into_id), 301)
     page_no = page_arg()
+    if visitorcache.enabled():  # the same body for every visitor: rendered once per version
+        parts = visitorcache.render_cached(
+            visitorcache.key("topic", topic.id, topic.page_version, generation, page_no),
+            lambda: render_template("topics/_topic_content.html", **_topic_body(topic, page_no)))
+        viewcounts.count_view(topic.id)  # buffered: no write on this request's path
+        return render_template("topics/view_topic.html", topic=topic,
+                               body=visitorcache.fill(parts, view_count=topic.view_count))
+    context = _topic_body(topic, page_no)
+    viewcounts.count_view(topic.id)
+    return render_template("topics/view_topic.html", **context)
+
+
+def _topic_body(topic, page_no: int) -> dict:
+    """What the topic page's body shows (404 past the last page)."""
     first, page = queries.topic_page(topic, page_no)
     if page_no > page.pages:
         abort(404)
     unread.viewing_topic(topic.id)  # its notifications are read now (written after the page)
     shown = ([first] if first else []) + [entry.post for entry in page.items]
     read_mark = reading.viewing_topic(topic, shown, more_pages=page_no < page.pages)  # position moves after the page
-    viewcounts.count_view(topic.id)  # buffered: no write on this request's path
-    return render_template(
-        "topics/view_topic.html",
+    return dict(
         topic=topic,
         read_mark=read_mark,
         first=first,
