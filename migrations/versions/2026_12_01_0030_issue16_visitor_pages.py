@@ -1,7 +1,7 @@
 """issue 16: versions that key the visitor's cached topic and board pages
 
 Revision ID: issue16_visitor_pages
-Revises: issue16_page_speed
+Revises: issue19_oidc
 Create Date: 2026-12-01 18:40:00
 
 * ``topics.page_version`` and ``categories.page_version``: renewed in the same transaction
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'issue16_visitor_pages'
-down_revision = 'issue16_page_speed'
+down_revision = 'issue19_oidc'
 branch_labels = None
 depends_on = None
 
