@@ -171,3 +171,19 @@ def test_a_position_moved_in_one_worker_shows_in_another_at_once(app, world):
     assert _marker(bob_elsewhere, "/c/network", "No 4G in Leeds") is None
     with other.app_context():
         db.session.remove()
+
+
+def test_the_header_form_renders_the_csrf_field_as_wtforms_does(app):
+    from forum.forms import EmptyForm
+    from forum.templating import HeaderForm
+
+    with app.test_request_context("/"):
+        assert str(HeaderForm().csrf_token) == str(EmptyForm(formdata=None).csrf_token)
+
+
+def test_signing_out_through_the_header_form_works(app, world):
+    bob = _client(app, world["bob"])
+    html = bob.get("/").get_data(as_text=True)
+    token = re.search(r'action="/logout".*?name="csrf_token" type="hidden" value="([^"]+)"', html, re.S).group(1)
+    assert bob.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert 'id="notifications-link"' not in bob.get("/").get_data(as_text=True)
