@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from flask_wtf.csrf import generate_csrf
 from forum.markup import stored_html
 from forum.permissions import PREDICATES
 from forum.unread import header_messages, header_notifications

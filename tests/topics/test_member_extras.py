@@ -90,7 +90,8 @@ def test_a_warm_home_page_costs_a_member_only_the_session_query(app, world, coun
     with counter:
         assert bob.get("/").status_code == 200
     assert counter.count == 1, counter.statements
-    assert "user_sessions" in counter.statements[0] and "notifications" in counter.statements[0]
+    assert "user_sessions" in counter.statements[0]
+    assert "notifications" in counter.statements[0]
 
 
 def test_the_topic_page_asks_nothing_about_notifications_when_none_is_unread(app, world, count_queries):

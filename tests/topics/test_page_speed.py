@@ -111,4 +111,5 @@ def test_signed_in_home_reads_the_session_and_both_header_counts_only(app, clien
     # version; the boards' "new since your last visit" and the list's read marks come
     # from the member's cache (forum.listcache.cached_for_member) while nothing changed.
     assert counter.count == 1, counter.statements
-    assert "notifications" in counter.statements[0] and "topic_reads" in counter.statements[0]
+    assert "notifications" in counter.statements[0]
+    assert "topic_reads" in counter.statements[0]
