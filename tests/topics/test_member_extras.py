@@ -163,15 +163,18 @@ def test_a_position_moved_in_one_worker_shows_in_another_at_once(app, world):
         "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "RATELIMIT_ENABLED", "SERVER_NAME",
         "PASSWORD_HASH_METHOD", "STAFF_2FA_REQUIRED", "SEARCH_INDEX_DIR", "TOPIC_VIEW_FLUSH_SECONDS")},
         "SEARCH_RETRY_SECONDS": 0})
-    bob = _client(app, world["bob"])
-    bob_elsewhere = other.test_client()
-    for cookie in bob._cookies.values():  # the same browser, served by the other worker
-        bob_elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
-    assert _marker(bob_elsewhere, "/c/network", "No 4G in Leeds") == "new topic"  # cached there now
-    bob.get(f"/t/{world['topic']}")
-    assert _marker(bob_elsewhere, "/c/network", "No 4G in Leeds") is None
-    with other.app_context():
-        db.session.remove()
+    try:
+        bob = _client(app, world["bob"])
+        bob_elsewhere = other.test_client()
+        for cookie in bob._cookies.values():  # the same browser, served by the other worker
+            bob_elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+        assert _marker(bob_elsewhere, "/c/network", "No 4G in Leeds") == "new topic"  # cached there now
+        bob.get(f"/t/{world['topic']}")
+        assert _marker(bob_elsewhere, "/c/network", "No 4G in Leeds") is None
+    finally:
+        with other.app_context():  # close the other app's connections (no stray ResourceWarning later)
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_the_header_form_renders_the_csrf_field_as_wtforms_does(app):
