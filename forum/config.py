@@ -230,7 +230,9 @@ class DefaultConfig:
     #: ``<instance>/jinja-bytecode``, "off" compiles in memory only.
     JINJA_BYTECODE_CACHE = ""
     #: Longest a cached list (home page boards and latest activity, forum/listcache.py) is
-    #: kept; writes refresh it at once in this process (in every one with Redis).
+    #: kept; writes refresh it at once in this process (in every one with Redis). Also the
+    #: longest a member's cached read marks and board counts are kept
+    #: (listcache.cached_for_member; their own reading refreshes them at once everywhere).
     LIST_CACHE_SECONDS = 10
     #: How long a visitor's rendered topic or board page body is kept (forum/visitorcache.py;
     #: 0: off). Writes show at once anyway (they change the key); this bounds how long a

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from forum.extensions import cache
 
 GENERATION_KEY = "lists:generation"
+_READS = "forum_member_reads"
 #: posts: the lists show each opening post's kudos (forum.topics.listing).
 WATCHED = frozenset({"topics", "categories", "users", "posts"})
 _DIRTY = "forum_list_cache_dirty"
@@ -82,6 +83,30 @@ def cached_list(name: str, build: Callable[[], list]) -> list:
         rows = [_snap_row(row) for row in build()]
         cache.set(key, rows, timeout=current_app.config["LIST_CACHE_SECONDS"])
     return rows
+
+
+def loaded_reads_version(user_id: int, version) -> None:
+    """The signed-in member's *reads version* for this request, read with their session
+    (forum.accounts.sessions): when their read positions last moved. It comes from the
+    database, so every worker sees a move at once."""
+    setattr(g, _READS, (user_id, "" if version is None else str(version)))
+
+
+def cached_for_member(user, name: str, build: Callable[[], Any]) -> Any:
+    """``build()`` (plain values: ids, counts, small dataclasses) for the signed-in member
+    ``user``, from the cache while neither their read positions (the reads version) nor a
+    watched table changed; kept at most ``LIST_CACHE_SECONDS``. Built fresh, not kept,
+    when the request has no reads version for ``user`` (another user, a CLI, a POST)."""
+    info = g.get(_READS) if has_request_context() else None
+    if info is None or info[0] != getattr(user, "id", None):
+        return build()
+    generation = cache.get(GENERATION_KEY) or "0"
+    key = f"member:{info[0]}:{info[1]}:{generation}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=current_app.config["LIST_CACHE_SECONDS"])
+    return value
 
 
 def _snap_row(row):

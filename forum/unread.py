@@ -9,7 +9,7 @@ and the UPDATE runs after the page is built, in a short transaction of its own.
 
 from __future__ import annotations
 
-from flask import after_this_request, current_app, g
+from flask import after_this_request, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,6 +53,42 @@ def _unread_conversations_count(user_id: int):
     )
 
 
+def header_columns(user_id):
+    """The header's two counts as scalar subqueries correlated to ``user_id`` (a column,
+    e.g. ``User.id``), so the session load (forum.accounts.sessions) brings them in its
+    own query: a signed-in GET page then runs no query for its header."""
+    notifications = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .correlate_except(Notification)
+        .scalar_subquery()
+    )
+    conversations = (
+        select(func.count(ConversationParticipant.id))
+        .join(Conversation, Conversation.id == ConversationParticipant.conversation_id)
+        .where(
+            ConversationParticipant.user_id == user_id,
+            Conversation.last_message_id > ConversationParticipant.last_read_message_id,
+        )
+        .correlate_except(ConversationParticipant, Conversation)
+        .scalar_subquery()
+    )
+    return notifications, conversations
+
+
+def wants_header_counts() -> bool:
+    """Whether the session load should bring the header's counts: only for a GET (or
+    HEAD), which writes nothing before its page is rendered, so counts read at the start
+    are the counts at the end. Other requests count when the header asks."""
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
+def loaded_header_counts(notifications: int | None, conversations: int | None) -> None:
+    """The counts the session load read (see :func:`header_columns`), for this request."""
+    setattr(g, _G_KEY, notifications or 0)
+    setattr(g, _G_MESSAGES_KEY, conversations or 0)
+
+
 def header_notifications() -> int:
     """For the header: the signed-in viewer's unread notifications, 0 for visitors. The
     same query brings the unread conversations for :func:`header_messages`."""
@@ -79,6 +115,8 @@ def viewing_topic(topic_id: int) -> None:
     UPDATE on the (user, topic, read_at) index."""
     if not current_user.is_authenticated:
         return
+    if getattr(g, _G_KEY, None) == 0 and _G_MESSAGES_KEY in g:
+        return  # the session load counted no unread notification at all: none about this topic
     total, here, conversations = db.session.execute(
         select(
             func.count(Notification.id),

@@ -27,13 +27,15 @@ import logging
 import re
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from forum import listcache, unread
 from forum.extensions import db
-from forum.models import AccountEvent, User, UserSession
+from forum.models import AccountEvent, TopicRead, User, UserSession
 from forum.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -156,24 +158,49 @@ def start_session(user: User, *, remember: bool, second_factor_passed: bool = Fa
     return token
 
 
+_LOAD_STATEMENTS: dict[bool, Any] = {}
+
+
+def _load_statement(with_extras: bool):
+    """The session load, built once per shape (a select is costly to build, cheap to
+    reuse): the session row and its user, and for a GET also the header's unread counts
+    (forum.unread) and the member's reads version (forum.listcache), so a signed-in page
+    asks nothing more for them."""
+    stmt = _LOAD_STATEMENTS.get(with_extras)
+    if stmt is None:
+        columns = [UserSession.id, UserSession.last_seen_at, UserSession.remember, UserSession.needs_second_factor, User]
+        if with_extras:
+            reads = (select(func.max(TopicRead.updated_at)).where(TopicRead.user_id == User.id)
+                     .correlate_except(TopicRead).scalar_subquery())
+            columns += [*unread.header_columns(User.id), reads]
+        stmt = _LOAD_STATEMENTS[with_extras] = (
+            select(*columns)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+        )
+    return stmt
+
+
 def load_user(token: str) -> User | None:
-    """Flask-Login's ``user_loader``: the user of a live session, else ``None``. One query."""
+    """Flask-Login's ``user_loader``: the user of a live session, else ``None``. One query
+    (which on a GET also brings the header's counts and the reads version)."""
     if not isinstance(token, str) or not token or len(token) > _TOKEN_MAX:
         return None
-    row = db.session.execute(
-        select(UserSession.id, UserSession.last_seen_at, UserSession.remember, UserSession.needs_second_factor, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
-    ).first()
+    extras = unread.wants_header_counts()
+    row = db.session.execute(_load_statement(extras), {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
-    session_id, last_seen, remember, pending, user = row
+    session_id, last_seen, remember, pending, user = row[:5]
     if last_seen < utcnow() - _idle_limit(remember):
         return None
     user.session_token = token
     #: The second step (forum.accounts.two_factor) is still to pass in this session.
     user.two_factor_pending = bool(pending)
     g._forum_session = (session_id, last_seen)
+    if extras:
+        notifications, conversations, reads = row[5:]
+        unread.loaded_header_counts(notifications, conversations)
+        listcache.loaded_reads_version(user.id, reads)
     return user
 
 

@@ -20,6 +20,8 @@ class TopicRead(db.Model):
     __table_args__ = (
         # Deleting a topic's rows, and "who read this topic" for maintenance.
         Index("ix_topic_reads_topic_id", "topic_id"),
+        # When the member's positions last moved: the key of their cached marks (issue 16).
+        Index("ix_topic_reads_user_updated", "user_id", "updated_at"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

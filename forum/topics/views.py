@@ -146,6 +146,7 @@ def _topic_body(topic, page_no: int) -> dict:
         abort(404)
     unread.viewing_topic(topic.id)  # its notifications are read now (written after the page)
     shown = ([first] if first else []) + [entry.post for entry in page.items]
+    queries.attach_topic(shown, topic)  # the per-post permission checks read post.topic
     read_mark = reading.viewing_topic(topic, shown, more_pages=page_no < page.pages)  # position moves after the page
     return dict(
         topic=topic,

@@ -64,7 +64,9 @@ def test_topic_page_queries_do_not_grow_with_posts(app, count_queries, make_user
         # signed-in viewers also read their position in the topic (forum.topics.reading).
         assert n_big <= {"anonymous": 9, "member": 10, "staff": 11}[viewer], big_sql
         n_page2, page2_sql = _count(client, count_queries, big + "?page=2")
-        assert n_page2 == n_big, page2_sql
+        # A member's read marks come from their cache (forum.listcache.cached_for_member)
+        # unless their reads version moved since: then one query more, never more.
+        assert n_big <= n_page2 <= n_big + (viewer != "anonymous"), page2_sql
 
 
 def test_permalink_runs_a_fixed_number_of_queries(client, count_queries, app, two_topics):
