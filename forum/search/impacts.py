@@ -32,7 +32,7 @@ from whoosh import query
 #: postings on (smaller ones are quick to decode again).
 PERSIST_MIN = 512
 #: Decoded arrays each process keeps in memory (bytes), most recently used first.
-CACHE_BYTES = 48 * 1024 * 1024
+CACHE_BYTES = 32 * 1024 * 1024
 
 _POSTING = np.dtype([("d", "<u4"), ("w", "<f8"), ("l", "<f4")])
 
@@ -256,7 +256,7 @@ class _Ranker:
             if reader.has_deletions():
                 if out is None:
                     out = np.ones(self.n, dtype=bool)
-                dead = np.fromiter(reader.deleted_docs(), dtype=np.int64)
+                dead = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
                 out[dead + offset] = False
         return out
 

@@ -1,4 +1,5 @@
-"""The Whoosh backend: the only module that imports ``whoosh``.
+"""The Whoosh backend (with :mod:`forum.search.impacts`, which scores its ranked
+queries with numpy, the only modules that import ``whoosh``).
 
 A small interface the rest of the forum uses: :meth:`SearchBackend.apply` (index and
 delete in one writer), :meth:`~SearchBackend.search`, :meth:`~SearchBackend.suggest`,
