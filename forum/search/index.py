@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from whoosh import collectors, fields, highlight, index, query, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.filedb.filestore import FileStorage, RamStorage
@@ -35,7 +36,7 @@ from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
-from forum.search import vocabulary
+from forum.search import impacts, vocabulary
 
 #: Title matches outrank body matches; answers count a little more than the body.
 TITLE_BOOST = 3.0
@@ -735,8 +736,6 @@ class SearchBackend:
         """:meth:`_ranked` through :mod:`forum.search.impacts` (the same ranking, scored
         with whole-array operations): ``(results, exact count or None, matches of
         each slot)``, or None when the query needs Whoosh's own path."""
-        from forum.search import impacts
-
         mask = self._allowed_mask(searcher, filt, allowed) if allowed is not None else None
         ranked = impacts.rank(searcher, q, limit, mask, getattr(searcher, "forum_folder", None))
         if ranked is None:
@@ -758,8 +757,6 @@ class SearchBackend:
         key = repr(filt)
         if cache is not None and key in cache:
             return cache[key]
-        import numpy as np
-
         mask = np.zeros(searcher.doc_count_all(), dtype=bool)
         mask[np.fromiter(allowed, dtype=np.int64)] = True
         if cache is not None:
