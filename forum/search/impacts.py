@@ -136,6 +136,31 @@ def _arrays(reader, folder: str | None, field: str, btext: bytes, positions: boo
     return out
 
 
+def filter_mask(searcher, filt, folder: str | None):
+    """The documents a filter of terms (or an AND of terms) allows, as a boolean array
+    built from the terms' decoded postings, deleted documents left out; None for any
+    other filter (dates: Whoosh builds those)."""
+    terms = [filt] if isinstance(filt, query.Term) else list(filt.subqueries) \
+        if type(filt) is query.And and all(isinstance(t, query.Term) for t in filt.subqueries) else None
+    if not terms:
+        return None
+    n = searcher.doc_count_all()
+    out = None
+    for t in terms:
+        if t.fieldname not in searcher.schema:
+            return None
+        btext = t.text if isinstance(t.text, bytes) else searcher.schema[t.fieldname].to_bytes(t.text)
+        mask = np.zeros(n, dtype=bool)
+        for reader, offset in searcher.reader().leaf_readers():
+            rows = _arrays(reader, folder, t.fieldname, btext, False)
+            mask[rows["d"].astype(np.int64) + offset] = True
+        out = mask if out is None else out & mask
+    for reader, offset in searcher.reader().leaf_readers():
+        if reader.has_deletions():
+            out[np.fromiter(reader.deleted_docs_set, dtype=np.int64) + offset] = False
+    return out
+
+
 class Unsupported(Exception):
     """A part of the query this module does not score: Whoosh's path is used."""
 

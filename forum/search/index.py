@@ -664,9 +664,13 @@ class SearchBackend:
             synonyms = default_synonyms()
         q = self.parse(text, synonyms, searcher.reader())
         filt = filters.as_query() if filters else None
-        allowed, n_allowed = self._allowed(searcher, filt)
+        mask = self._allowed_mask(searcher, filt, None) if filt is not None and sort != "newest" else None
+        if mask is not None:  # a filter of terms, from the decoded postings: Whoosh's bit set only if needed
+            allowed, n_allowed = None, int(np.count_nonzero(mask))
+        else:
+            allowed, n_allowed = self._allowed(searcher, filt)
         page = max(1, page)
-        if allowed is not None and not n_allowed:
+        if filt is not None and not n_allowed:
             # Whoosh reads an empty filter set as "no filter": nothing can match.
             return ResultPage(hits=[], total=0, page=page, per_page=per_page)
         window = page * per_page
@@ -677,10 +681,12 @@ class SearchBackend:
         else:
             # A little beyond the page, so that ties at its edge are ordered the same
             # way from either side.
-            fast = self._fast_ranked(searcher, q, window + per_page, filt, allowed)
+            fast = self._fast_ranked(searcher, q, window + per_page, filt, allowed, mask)
             if fast is not None:
                 results, counted, sizes = fast
             else:
+                if filt is not None and allowed is None:
+                    allowed, n_allowed = self._allowed(searcher, filt)
                 results, counted = self._ranked(searcher, q, window + per_page, allowed)
             rank = searcher.reader().column_reader("rank")
             activity = searcher.reader().column_reader("activity", translate=False)
@@ -732,11 +738,12 @@ class SearchBackend:
                 return first, None
         return searcher.search(q, limit=limit, filter=filt), None
 
-    def _fast_ranked(self, searcher, q, limit: int, filt, allowed):
+    def _fast_ranked(self, searcher, q, limit: int, filt, allowed, mask=None):
         """:meth:`_ranked` through :mod:`forum.search.impacts` (the same ranking, scored
         with whole-array operations): ``(results, exact count or None, matches of
         each slot)``, or None when the query needs Whoosh's own path."""
-        mask = self._allowed_mask(searcher, filt, allowed) if allowed is not None else None
+        if mask is None and allowed is not None:
+            mask = self._allowed_mask(searcher, filt, allowed)
         ranked = impacts.rank(searcher, q, limit, mask, getattr(searcher, "forum_folder", None))
         if ranked is None:
             return None
@@ -752,13 +759,19 @@ class SearchBackend:
         return _Ranked(top), counted, estimated
 
     def _allowed_mask(self, searcher, filt, allowed):
-        """The filter's documents as a boolean array, kept beside its bit set."""
+        """The filter's documents as a boolean array, kept with the searcher: from the
+        decoded postings for a filter of terms, else from Whoosh's bit set ``allowed``
+        (None when there is none yet: then only a filter of terms gets a mask)."""
         cache = getattr(searcher, "forum_filter_masks", None)
         key = repr(filt)
         if cache is not None and key in cache:
             return cache[key]
-        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
-        mask[np.fromiter(allowed, dtype=np.int64)] = True
+        mask = impacts.filter_mask(searcher, filt, getattr(searcher, "forum_folder", None))
+        if mask is None:
+            if allowed is None:
+                return None
+            mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+            mask[np.fromiter(allowed, dtype=np.int64)] = True
         if cache is not None:
             cache[key] = mask
             while len(cache) > FILTER_CACHE:
