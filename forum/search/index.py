@@ -1,4 +1,5 @@
-"""The Whoosh backend: the only module that imports ``whoosh``.
+"""The Whoosh backend (with :mod:`forum.search.impacts`, which scores its ranked
+queries with numpy, the only modules that import ``whoosh``).
 
 A small interface the rest of the forum uses: :meth:`SearchBackend.apply` (index and
 delete in one writer), :meth:`~SearchBackend.search`, :meth:`~SearchBackend.suggest`,
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from whoosh import collectors, fields, highlight, index, query, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.filedb.filestore import FileStorage, RamStorage
@@ -34,7 +36,7 @@ from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
-from forum.search import vocabulary
+from forum.search import impacts, vocabulary
 
 #: Title matches outrank body matches; answers count a little more than the body.
 TITLE_BOOST = 3.0
@@ -519,6 +521,8 @@ class SearchBackend:
             if state is not None:
                 state[2].close()
             searcher.forum_filters = collections.OrderedDict()  # see _allowed()
+            searcher.forum_filter_masks = {}  # see _allowed_mask()
+            searcher.forum_folder = real or None  # where impacts.py keeps decoded postings
             self._reader_state = (real, ix, searcher)
             return searcher
 
@@ -660,27 +664,37 @@ class SearchBackend:
             synonyms = default_synonyms()
         q = self.parse(text, synonyms, searcher.reader())
         filt = filters.as_query() if filters else None
-        allowed, n_allowed = self._allowed(searcher, filt)
+        mask = self._allowed_mask(searcher, filt, None) if filt is not None and sort != "newest" else None
+        if mask is not None:  # a filter of terms, from the decoded postings: Whoosh's bit set only if needed
+            allowed, n_allowed = None, int(np.count_nonzero(mask))
+        else:
+            allowed, n_allowed = self._allowed(searcher, filt)
         page = max(1, page)
-        if allowed is not None and not n_allowed:
+        if filt is not None and not n_allowed:
             # Whoosh reads an empty filter set as "no filter": nothing can match.
             return ResultPage(hits=[], total=0, page=page, per_page=per_page)
         window = page * per_page
-        counted = None
+        counted = sizes = None
         if sort == "newest":
             results = searcher.search(q, limit=window, filter=allowed, sortedby="activity", reverse=True)
             top = list(results.top_n)[window - per_page:window]
         else:
             # A little beyond the page, so that ties at its edge are ordered the same
             # way from either side.
-            results, counted = self._ranked(searcher, q, window + per_page, allowed)
+            fast = self._fast_ranked(searcher, q, window + per_page, filt, allowed, mask)
+            if fast is not None:
+                results, counted, sizes = fast
+            else:
+                if filt is not None and allowed is None:
+                    allowed, n_allowed = self._allowed(searcher, filt)
+                results, counted = self._ranked(searcher, q, window + per_page, allowed)
             rank = searcher.reader().column_reader("rank")
             activity = searcher.reader().column_reader("activity", translate=False)
             ordered = sorted(results.top_n, reverse=True,
                              key=lambda sd: tie_order(sd[0], _column(rank, sd[1]), _column(activity, sd[1])))
             top = ordered[window - per_page:window]
         total, exact = (counted, True) if sort != "newest" and counted is not None \
-            else self._count(results, q, searcher, filt, n_allowed)
+            else self._count(results, q, searcher, filt, n_allowed, sizes=sizes)
         hits = []
         for score, docnum in top:
             stored = searcher.stored_fields(docnum)
@@ -724,7 +738,47 @@ class SearchBackend:
                 return first, None
         return searcher.search(q, limit=limit, filter=filt), None
 
-    def _count(self, results, q, searcher, filt, n_allowed: int) -> tuple[int, bool]:
+    def _fast_ranked(self, searcher, q, limit: int, filt, allowed, mask=None):
+        """:meth:`_ranked` through :mod:`forum.search.impacts` (the same ranking, scored
+        with whole-array operations): ``(results, exact count or None, matches of
+        each slot)``, or None when the query needs Whoosh's own path."""
+        if mask is None and allowed is not None:
+            mask = self._allowed_mask(searcher, filt, allowed)
+        ranked = impacts.rank(searcher, q, limit, mask, getattr(searcher, "forum_folder", None))
+        if ranked is None:
+            return None
+        top, total, sizes = ranked
+        slots = list(q.subqueries) if isinstance(q, query.Or) else [q]
+        phrase = [getattr(w, "typed_phrase", False) for w in slots]
+        reader = searcher.reader()
+        docs = max(1, reader.doc_count())
+        estimated = [n if is_phrase else min(docs, sub.estimate_size(reader))
+                     for sub, n, is_phrase in zip(slots, sizes, phrase, strict=True)]
+        # The same rule as _count(): exact up to EXACT_COUNT_MAX, or for a lone phrase.
+        counted = total if sum(estimated) <= EXACT_COUNT_MAX or (len(slots) == 1 and phrase[0]) else None
+        return _Ranked(top), counted, estimated
+
+    def _allowed_mask(self, searcher, filt, allowed):
+        """The filter's documents as a boolean array, kept with the searcher: from the
+        decoded postings for a filter of terms, else from Whoosh's bit set ``allowed``
+        (None when there is none yet: then only a filter of terms gets a mask)."""
+        cache = getattr(searcher, "forum_filter_masks", None)
+        key = repr(filt)
+        if cache is not None and key in cache:
+            return cache[key]
+        mask = impacts.filter_mask(searcher, filt, getattr(searcher, "forum_folder", None))
+        if mask is None:
+            if allowed is None:
+                return None
+            mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+            mask[np.fromiter(allowed, dtype=np.int64)] = True
+        if cache is not None:
+            cache[key] = mask
+            while len(cache) > FILTER_CACHE:
+                cache.pop(next(iter(cache)))
+        return mask
+
+    def _count(self, results, q, searcher, filt, n_allowed: int, sizes: list[int] | None = None) -> tuple[int, bool]:
         """The number of matches: exact (counted without scoring) when the query's
         words are in at most :data:`EXACT_COUNT_MAX` documents, otherwise an estimate
         (the page says "about N"). Either depends on the query only, so it is the same
@@ -737,8 +791,9 @@ class SearchBackend:
         docs = max(1, reader.doc_count())
         slots = [q] if not isinstance(q, query.Or) else list(q.subqueries)
         phrase = [getattr(w, "typed_phrase", False) for w in slots]
-        sizes = [sum(1 for _ in searcher.docs_for_query(sub)) if is_phrase else min(docs, sub.estimate_size(reader))
-                 for sub, is_phrase in zip(slots, phrase, strict=True)]
+        if sizes is None:
+            sizes = [sum(1 for _ in searcher.docs_for_query(sub)) if is_phrase else min(docs, sub.estimate_size(reader))
+                     for sub, is_phrase in zip(slots, phrase, strict=True)]
         if sum(sizes) <= EXACT_COUNT_MAX or (len(slots) == 1 and phrase[0]):
             counted = query.And([q, filt]) if filt is not None else q
             return sum(1 for _ in searcher.docs_for_query(counted)), True
@@ -898,6 +953,13 @@ def _cancel(writer, lock) -> None:
             lock.release()
         except Exception:  # noqa: S110 - already released by cancel()
             pass
+
+
+class _Ranked:
+    """What :meth:`SearchBackend.search` reads of Whoosh's results: ``top_n``."""
+
+    def __init__(self, top_n):
+        self.top_n = top_n
 
 
 def _round(estimate: float) -> int:
