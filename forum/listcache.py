@@ -74,6 +74,11 @@ def snapshot(obj):
     return copy
 
 
+def generation() -> str:
+    """The lists' current generation (renewed by a commit that writes a watched table)."""
+    return cache.get(GENERATION_KEY) or "0"
+
+
 def cached_list(name: str, build: Callable[[], list]) -> list:
     """``build()``'s rows as snapshots, from the cache while no watched table changed."""
     generation = cache.get(GENERATION_KEY) or "0"

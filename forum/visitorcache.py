@@ -228,9 +228,10 @@ def views_text(count: int) -> str:
     return f"{count} view{'' if count == 1 else 's'}"
 
 
-def render_cached(cache_key: str, render) -> list:
+def render_cached(cache_key: str, render, *, timeout: int | None = None) -> list:
     """The body ``render()`` gives, as stored parts: from the cache, or rendered now
-    (with holes) and stored."""
+    (with holes) and stored, for ``timeout`` seconds (``VISITOR_CACHE_SECONDS`` unless
+    given)."""
     parts = cache.get(cache_key)
     if parts is not None:
         return parts
@@ -245,7 +246,7 @@ def render_cached(cache_key: str, render) -> list:
         g.forum_visitor_render = False
     pieces = re.split(f"\x00{nonce}:(\\d+)\x00", html)
     parts = [piece if i % 2 == 0 else holes[int(piece)] for i, piece in enumerate(pieces)]
-    cache.set(cache_key, parts, timeout=current_app.config["VISITOR_CACHE_SECONDS"])
+    cache.set(cache_key, parts, timeout=timeout or current_app.config["VISITOR_CACHE_SECONDS"])
     return parts
 
 

@@ -1,9 +1,9 @@
 """Home, board, topic, reply, permalink, pin and the edit of a post or title."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum import idempotency, personal_data, unread, visitorcache
+from forum import idempotency, listcache, personal_data, unread, visitorcache
 from forum.actions import action
 from forum.extensions import db
 from forum.models import Post
@@ -52,11 +52,22 @@ def _load_category_or_404(slug: str):
 @reader_page
 def index():
     """Home: ask a question, network status, the boards, popular solved topics, the latest activity."""
-    return render_template(
-        "topics/index.html", categories=queries.categories_with_counts(), recent=queries.recent_topics(),
-        solved=queries.popular_solved_topics(),
-        new_counts=reading.board_new_counts(current_user),
-    )
+
+    def lists():
+        return dict(categories=queries.categories_with_counts(), recent=queries.recent_topics(),
+                    solved=queries.popular_solved_topics(), new_counts=reading.board_new_counts(current_user))
+
+    if visitorcache.enabled():
+        # The three lists are the same for every visitor and come from forum.listcache: their
+        # rendered HTML is kept under the lists' generation, no longer than the lists themselves
+        # (a write renews the generation: at once in its worker, in every worker with Redis).
+        # The network status above them is rendered per request.
+        parts = visitorcache.render_cached(
+            visitorcache.key("home", listcache.generation()),
+            lambda: render_template("topics/_home_lists.html", **lists()),
+            timeout=current_app.config["LIST_CACHE_SECONDS"])
+        return render_template("topics/index.html", body=visitorcache.fill(parts))
+    return render_template("topics/index.html", **lists())
 
 
 @bp.route("/c/<slug>")

@@ -197,3 +197,42 @@ def test_a_new_version_key_per_write_not_a_global_flush(app, client, world, buil
     with app.app_context():
         versions = dict(db.session.execute(select(Topic.id, Topic.page_version)).all())
     assert versions[world["topic"]] > versions[other_id]
+
+
+def test_the_visitors_home_is_the_fresh_render_and_a_hit_runs_no_query(app, client, world, monkeypatch, count_queries):
+    cached = [client.get("/").get_data(as_text=True) for _ in range(2)]
+    monkeypatch.setitem(app.config, "VISITOR_CACHE_SECONDS", 0)
+    fresh = client.get("/").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "VISITOR_CACHE_SECONDS", 120)
+    assert cached[0] == cached[1] == fresh
+    assert "No 4G in Leeds" in fresh and "\x00" not in fresh
+    counter = count_queries()
+    with counter:
+        resp = client.get("/")
+    assert "Set-Cookie" not in resp.headers
+    # The network status is rendered per request (one cached query at most); the lists are not queried.
+    assert not any("FROM topics" in s or "FROM categories" in s for s in counter.statements), counter.statements
+
+
+def test_a_new_topic_and_an_incident_show_at_once_on_the_visitors_home(app, client, world):
+    _warm(client, "/")
+
+    def write():
+        board = db.session.scalar(select(Category).where(Category.slug == "network"))
+        services.create_topic(board, author=_user("bob"), title="Voicemail not working", body="Since the update.")
+
+    _write(app, write)
+    assert "Voicemail not working" in client.get("/").get_data(as_text=True)
+    from forum.incidents import services as incidents
+
+    _write(app, lambda: incidents.open_incident(actor=_user("carol"), title="Outage in Leeds", tags="leeds",
+                                                body="We are looking into it.", severity="major"))
+    body = client.get("/").get_data(as_text=True)
+    assert "Network status: 1 open incident" in body
+
+
+def test_a_members_home_is_never_the_visitors_copy(app, client, world, signed_in):
+    _warm(client, "/")
+    signed_in()
+    body = client.get("/").get_data(as_text=True)
+    assert "Sign out" in body
